@@ -1,0 +1,147 @@
+"""API keys: one per source, with a source kind and scopes; only SHA-256 hashes are stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from escalations.core.escalation import SourceKind
+from escalations.db.models import ApiKeyRow
+from fastapi import Depends, Request
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from escalations_intake.problems import Problem
+
+KEY_PREFIX = "esk_"
+
+
+class Scope(StrEnum):
+    """What a key may do (SPEC §2)."""
+
+    WRITE = "escalations:write"
+    READ = "escalations:read"
+    ACT = "escalations:act"
+    SCHEDULES = "schedules:write"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated source behind a request."""
+
+    source: str
+    source_kind: SourceKind
+    scopes: frozenset[Scope]
+
+
+def new_key() -> str:
+    """Return a fresh random API key (shown once, never stored)."""
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    """Return the stored form of a key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def store_key(
+    sessions: async_sessionmaker[AsyncSession],
+    key: str,
+    *,
+    source: str,
+    source_kind: SourceKind,
+    scopes: frozenset[Scope],
+    description: str | None = None,
+) -> None:
+    """Store a key's hash for a source; storing the same key again changes nothing."""
+    row = {
+        "id": str(uuid.uuid4()),
+        "source": source,
+        "source_kind": source_kind.value,
+        "scopes": sorted(s.value for s in scopes),
+        "key_hash": hash_key(key),
+        "key_prefix": key[:12],
+        "description": description,
+        "created_at": datetime.now(UTC),
+    }
+    async with sessions() as session:
+        stmt = insert(ApiKeyRow).values(**row).on_conflict_do_nothing(index_elements=["key_hash"])
+        await session.exec(stmt)
+        await session.commit()
+
+
+class KeyStore:
+    """Looks keys up by hash, caching answers briefly so auth costs no query per request."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], ttl_s: float) -> None:
+        self._sessions = sessions
+        self._ttl = ttl_s
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
+
+    async def principal(self, key: str) -> Principal | None:
+        """Return the principal for a presented key, or None when unknown or revoked."""
+        digest = hash_key(key)
+        hit = self._cache.get(digest)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        async with self._sessions() as session:
+            row = (
+                await session.exec(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest))
+            ).first()
+        found = None
+        # The hash was looked up by index; compare again in constant time before trusting it.
+        if row is not None and row.revoked_at is None and hmac.compare_digest(row.key_hash, digest):
+            found = Principal(row.source, SourceKind(row.source_kind), _scopes(row.scopes))
+        self._cache[digest] = (now, found)
+        return found
+
+
+def _scopes(values: list[str]) -> frozenset[Scope]:
+    return frozenset(Scope(v) for v in values if v in Scope._value2member_map_)
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(
+            401,
+            "Unauthorized",
+            "missing API key: send the header `Authorization: Bearer <api key>`",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    return token.strip()
+
+
+def require(scope: Scope) -> object:
+    """Return a dependency that authenticates the caller and checks it holds ``scope``."""
+
+    async def dependency(request: Request) -> Principal:
+        store: KeyStore = request.app.state.deps.keys
+        principal = await store.principal(_bearer(request))
+        if principal is None:
+            raise Problem(
+                401, "Unauthorized", "unknown or revoked API key", {"WWW-Authenticate": "Bearer"}
+            )
+        if scope not in principal.scopes:
+            raise Problem(
+                403, "Forbidden", f"this key of source '{principal.source}' lacks scope '{scope}'"
+            )
+        return principal
+
+    return Depends(dependency)
+
+
+Writer = Annotated[Principal, require(Scope.WRITE)]
+Reader = Annotated[Principal, require(Scope.READ)]
+Actor = Annotated[Principal, require(Scope.ACT)]

@@ -1,0 +1,228 @@
+"""Versioned payload schemas of every event type, and the registry that maps type to topic.
+
+Events are past tense (``escalation.assigned``); commands from the intake to the router are
+``*_requested``. Payloads are frozen and strict so a producer bug fails loudly at the edge.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from escalations.contracts import topics
+from escalations.core.escalation import ContentRef, EscalationIn, PolicyArea, SourceKind, Tier
+
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+PersonId = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class Status(StrEnum):
+    """Lifecycle status of an escalation (SPEC §2)."""
+
+    RECEIVED = "received"
+    ASSIGNED = "assigned"
+    ESCALATED = "escalated"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Resolution(StrEnum):
+    """How an escalation was closed."""
+
+    ACTIONED = "actioned"
+    NO_VIOLATION = "no_violation"
+    DUPLICATE = "duplicate"
+    REFERRED = "referred"
+
+
+class SlaKind(StrEnum):
+    """Which clock a warning or breach is about."""
+
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+    REGULATORY = "regulatory"
+
+
+class Deadlines(BaseModel):
+    """The three clocks of an escalation."""
+
+    model_config = _STRICT
+
+    acknowledge_by: datetime | None = None
+    resolve_by: datetime | None = None
+    regulatory_deadline: datetime | None = None
+
+
+# --- commands and intake events (topic escalations.intake.v1) ---------------------------
+
+
+class EscalationReceived(BaseModel):
+    """An upstream source submitted an escalation (possibly a repeat report)."""
+
+    model_config = _STRICT
+
+    escalation_id: str
+    source: str
+    source_kind: SourceKind
+    received_at: datetime
+    request: EscalationIn
+
+
+class AcknowledgeRequested(BaseModel):
+    """Someone asked to acknowledge an escalation."""
+
+    model_config = _STRICT
+
+    escalation_id: str
+    by: PersonId
+    source: str
+    requested_at: datetime
+
+
+class ResolveRequested(BaseModel):
+    """Someone asked to resolve an escalation."""
+
+    model_config = _STRICT
+
+    escalation_id: str
+    by: PersonId
+    resolution: Resolution
+    note: Annotated[str, Field(max_length=5000)] | None = None
+    source: str
+    requested_at: datetime
+
+
+class ReassignRequested(BaseModel):
+    """Someone asked to hand an escalation to another person."""
+
+    model_config = _STRICT
+
+    escalation_id: str
+    by: PersonId
+    to: PersonId
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+    source: str
+    requested_at: datetime
+
+
+# --- router events (topic escalations.events.v1) ----------------------------------------
+
+
+class EscalationSummary(BaseModel):
+    """What a notification needs to know about an escalation, as of the event."""
+
+    model_config = _STRICT
+
+    id: str
+    title: str
+    description: str | None = None
+    policy_area: PolicyArea
+    sensitive: bool
+    tier: Tier
+    score: int
+    status: Status
+    team: str | None = None
+    owner: str | None = None
+    level: int = 1
+    reports: int = 1
+    source: str
+    source_kind: SourceKind
+    region: str | None = None
+    language: str | None = None
+    content_refs: tuple[ContentRef, ...] = ()
+    deadlines: Deadlines = Deadlines()
+    created_at: datetime
+
+
+class EscalationAssigned(BaseModel):
+    """The router chose an owner; the owner is paged by their rules for the tier."""
+
+    model_config = _STRICT
+
+    escalation: EscalationSummary
+    owner: PersonId
+    team: str
+    previous_owner: str | None = None
+
+
+class EscalationEscalated(BaseModel):
+    """Nobody acknowledged in time: the next level's targets are paged."""
+
+    model_config = _STRICT
+
+    escalation: EscalationSummary
+    level: int
+    round: int = 1
+    targets: tuple[PersonId, ...]
+
+
+class EscalationAcknowledged(BaseModel):
+    """A person took the escalation; its escalation timer stopped."""
+
+    model_config = _STRICT
+
+    escalation: EscalationSummary
+    by: PersonId
+
+
+class EscalationResolved(BaseModel):
+    """The escalation is closed."""
+
+    model_config = _STRICT
+
+    escalation: EscalationSummary
+    by: PersonId
+    resolution: Resolution
+    note: str | None = None
+
+
+class SlaWarning(BaseModel):
+    """A share of an SLA budget is used up (default 75 %)."""
+
+    model_config = _STRICT
+
+    escalation: EscalationSummary
+    kind: SlaKind
+    due_at: datetime
+
+
+class SlaBreached(BaseModel):
+    """An SLA or regulatory clock passed without the required action."""
+
+    model_config = _STRICT
+
+    escalation: EscalationSummary
+    kind: SlaKind
+    due_at: datetime
+
+
+class DuplicateMerged(BaseModel):
+    """A repeat report was merged into an existing escalation."""
+
+    model_config = _STRICT
+
+    escalation: EscalationSummary
+    reports: int
+    previous_tier: Tier
+    tier: Tier
+
+
+EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
+    "escalation.received": (topics.INTAKE, EscalationReceived),
+    "escalation.acknowledge_requested": (topics.INTAKE, AcknowledgeRequested),
+    "escalation.resolve_requested": (topics.INTAKE, ResolveRequested),
+    "escalation.reassign_requested": (topics.INTAKE, ReassignRequested),
+    "escalation.assigned": (topics.EVENTS, EscalationAssigned),
+    "escalation.escalated": (topics.EVENTS, EscalationEscalated),
+    "escalation.acknowledged": (topics.EVENTS, EscalationAcknowledged),
+    "escalation.resolved": (topics.EVENTS, EscalationResolved),
+    "escalation.sla_warning": (topics.EVENTS, SlaWarning),
+    "escalation.sla_breached": (topics.EVENTS, SlaBreached),
+    "escalation.duplicate_merged": (topics.EVENTS, DuplicateMerged),
+}
+EVENT_TYPE_OF: dict[type[BaseModel], str] = {
+    model: name for name, (_, model) in EVENT_TYPES.items()
+}

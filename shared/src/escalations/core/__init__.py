@@ -1,0 +1,1 @@
+"""Pure domain core: configuration, scoring, routing, schedules, assignment, policy. No I/O."""

@@ -1,0 +1,207 @@
+"""The escalation as submitted by an upstream source (SPEC §2), with its enums.
+
+This is the one definition of the request body of ``POST /v1/escalations``: the intake
+validates against it, the router carries it in ``escalation.received``, and the domain core
+scores and routes it. Frozen and strict: unknown fields are rejected.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, UrlConstraints, field_validator
+
+
+class PolicyArea(StrEnum):
+    """Policy area of the harm, as in SPEC §2."""
+
+    CHILD_SAFETY = "child_safety"
+    VIOLENT_EXTREMISM = "violent_extremism"
+    VIOLENT_THREAT = "violent_threat"
+    HUMAN_EXPLOITATION = "human_exploitation"
+    SELF_HARM = "self_harm"
+    DANGEROUS_ACTS = "dangerous_acts"
+    NCII = "ncii"
+    GRAPHIC_VIOLENCE = "graphic_violence"
+    HATE_SPEECH = "hate_speech"
+    HARASSMENT = "harassment"
+    PRIVACY = "privacy"
+    MISINFORMATION = "misinformation"
+    REGULATED_GOODS = "regulated_goods"
+    SCAMS_FRAUD = "scams_fraud"
+    IMPERSONATION = "impersonation"
+    ADULT_SEXUAL = "adult_sexual"
+    ANIMAL_WELFARE = "animal_welfare"
+    IP_INFRINGEMENT = "ip_infringement"
+    SPAM = "spam"
+    OTHER = "other"
+
+
+class Imminence(StrEnum):
+    """How close a threat to life or safety is."""
+
+    NONE = "none"
+    POSSIBLE = "possible"
+    LIKELY = "likely"
+    IMMINENT_SPECIFIC = "imminent_specific"
+
+
+class Minors(StrEnum):
+    """Whether minors are involved."""
+
+    NONE = "none"
+    SUSPECTED = "suspected"
+    CONFIRMED = "confirmed"
+
+
+class Regime(StrEnum):
+    """Regulatory regime whose clock applies (SPEC §2; lengths are configuration)."""
+
+    TERREG_REMOVAL_ORDER = "terreg_removal_order"
+    EPOC_EMERGENCY = "epoc_emergency"
+    ESAFETY_REMOVAL_NOTICE = "esafety_removal_notice"
+    NETZDG_MANIFESTLY_UNLAWFUL = "netzdg_manifestly_unlawful"
+    TAKE_IT_DOWN_REQUEST = "take_it_down_request"
+    EPOC = "epoc"
+    NCMEC_REPORT = "ncmec_report"
+    DSA_AUTHORITY_ORDER = "dsa_authority_order"
+    DSA_INFORMATION_ORDER = "dsa_information_order"
+    DSA_TRUSTED_FLAGGER = "dsa_trusted_flagger"
+    DSA_NOTICE = "dsa_notice"
+    REGULATOR_REQUEST = "regulator_request"
+    LAW_ENFORCEMENT_REQUEST = "law_enforcement_request"
+    PRESERVATION_REQUEST = "preservation_request"
+    NONE = "none"
+
+
+class SourceKind(StrEnum):
+    """Kind of the upstream source, taken from its API key."""
+
+    REGULATOR = "regulator"
+    LAW_ENFORCEMENT = "law_enforcement"
+    LEGAL = "legal"
+    EXECUTIVE = "executive"
+    PRESS = "press"
+    TRUSTED_FLAGGER = "trusted_flagger"
+    SALES = "sales"
+    INTERNAL_TOOL = "internal_tool"
+    USER_REPORT = "user_report"
+    MONITORING = "monitoring"
+
+
+class Tier(StrEnum):
+    """Priority tier, P0 most urgent."""
+
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+    @property
+    def rank(self) -> int:
+        """Return 0 for P0 .. 4 for P4 (lower is more urgent)."""
+        return int(self.value[1])
+
+    def most_urgent(self, other: Tier) -> Tier:
+        """Return the more urgent of two tiers."""
+        return self if self.rank <= other.rank else other
+
+
+_STRICT = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+HttpUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["http", "https"], max_length=2048)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _require_zone(value: datetime | None) -> datetime | None:
+    if value is not None and value.utcoffset() is None:
+        raise ValueError("timestamp needs a time zone, e.g. 2026-11-25T09:14:00Z")
+    return value
+
+
+class ContentRef(BaseModel):
+    """A piece of content the escalation is about."""
+
+    model_config = _STRICT
+
+    kind: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    url: HttpUrl | None = None
+
+
+class Reach(BaseModel):
+    """How far the content has spread."""
+
+    model_config = _STRICT
+
+    impressions_24h: Annotated[int, Field(ge=0)] = 0
+    followers: Annotated[int, Field(ge=0)] = 0
+    accounts_involved: Annotated[int, Field(ge=1)] = 1
+
+
+class Signals(BaseModel):
+    """Risk signals supplied by the source."""
+
+    model_config = _STRICT
+
+    imminence: Imminence = Imminence.NONE
+    minors: Minors = Minors.NONE
+    at_risk_user: bool = False
+    high_profile_account: bool = False
+    press_inquiry: bool = False
+    advertiser_impact: bool = False
+    executive_request: bool = False
+    ongoing: bool = False
+    graphic: bool = False
+    violation_likelihood: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
+
+
+class Regulatory(BaseModel):
+    """The regulatory regime and when its clock started (or its explicit deadline)."""
+
+    model_config = _STRICT
+
+    regime: Regime = Regime.NONE
+    received_at: datetime | None = None
+    deadline: datetime | None = None
+    reference: Annotated[str, Field(max_length=200)] | None = None
+
+    _zones = field_validator("received_at", "deadline")(_require_zone)
+
+
+class Reporter(BaseModel):
+    """Who reported it upstream."""
+
+    model_config = _STRICT
+
+    name: Annotated[str, Field(max_length=200)] | None = None
+    contact: Annotated[str, Field(max_length=320)] | None = None
+
+
+class EscalationIn(BaseModel):
+    """Request body of ``POST /v1/escalations``."""
+
+    model_config = _STRICT
+
+    external_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    title: ShortText
+    description: Annotated[str, Field(max_length=20_000)] | None = None
+    policy_area: PolicyArea
+    content_refs: Annotated[list[ContentRef], Field(max_length=100)] = []
+    region: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] | None = None
+    reach: Reach = Reach()
+    signals: Signals = Signals()
+    regulatory: Regulatory = Regulatory()
+    reporter: Reporter | None = None
+    occurred_at: datetime | None = None
+
+    _zones = field_validator("occurred_at")(_require_zone)
+
+    @property
+    def is_graphic(self) -> bool:
+        """Return whether the escalation is flagged as graphic by its source."""
+        return self.signals.graphic

@@ -1,0 +1,1 @@
+"""Postgres adapters: SQLModel tables, the async engine, and Alembic migrations."""

@@ -1,0 +1,144 @@
+"""SQLModel tables. Who writes what is in docs/architecture.md; in short:
+
+* router: ``escalations``, ``escalation_history``, ``processed_events``, ``outbox``;
+* intake: ``api_keys`` (through its key CLI and the bootstrap key);
+* notifier: ``deliveries`` (its ledger).
+
+The domain core never sees these classes: adapters map rows to plain objects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    """Return a timezone-aware timestamp column (naive datetimes are refused by asyncpg)."""
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index),
+    )
+
+
+def _json(*, nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(JSONB, nullable=nullable))
+
+
+class EscalationRow(SQLModel, table=True):
+    """Current state of one escalation; written only by the router."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        Index("ix_escalations_created", text("created_at DESC"), text("id DESC")),
+        Index("ix_escalations_status_created", "status", text("created_at DESC")),
+        Index("ix_escalations_team_created", "team", text("created_at DESC")),
+        Index("ix_escalations_owner_created", "owner", text("created_at DESC")),
+        Index("ix_escalations_tier_created", "tier", text("created_at DESC")),
+        Index("uq_escalations_source_external", "source", "external_id", unique=True),
+    )
+
+    id: str = Field(sa_column=Column(String(36), primary_key=True))
+    source: str = Field(max_length=100)
+    source_kind: str = Field(max_length=40)
+    external_id: str | None = Field(default=None, max_length=200)
+    status: str = Field(max_length=20)
+    title: str = Field(max_length=200)
+    policy_area: str = Field(max_length=40)
+    tier: str = Field(max_length=2)
+    score: int
+    team: str | None = Field(default=None, max_length=100)
+    owner: str | None = Field(default=None, max_length=100)
+    level: int = 1
+    reports: int = 1
+    request: dict[str, Any] = _json()
+    priority: dict[str, Any] = _json()
+    assignment: dict[str, Any] | None = _json(nullable=True)
+    policy_snapshot: dict[str, Any] | None = _json(nullable=True)
+    acknowledge_by: datetime | None = _ts(nullable=True)
+    resolve_by: datetime | None = _ts(nullable=True)
+    regulatory_deadline: datetime | None = _ts(nullable=True)
+    received_at: datetime = _ts()
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    acknowledged_at: datetime | None = _ts(nullable=True)
+    resolved_at: datetime | None = _ts(nullable=True)
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+
+
+class HistoryRow(SQLModel, table=True):
+    """One state change or rejected command, with time, actor and reason."""
+
+    __tablename__ = "escalation_history"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    escalation_id: str = Field(max_length=36, index=True)
+    at: datetime = _ts()
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=60)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str | None = Field(default=None, max_length=20)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    event_id: str | None = Field(default=None, max_length=100)
+
+
+class ProcessedEventRow(SQLModel, table=True):
+    """An input event a consumer has fully applied; the primary key makes replays no-ops."""
+
+    __tablename__ = "processed_events"
+
+    consumer: str = Field(primary_key=True, max_length=60)
+    event_id: str = Field(primary_key=True, max_length=100)
+    processed_at: datetime = _ts()
+
+
+class OutboxRow(SQLModel, table=True):
+    """An outgoing event, committed with the state change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL")),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    event_id: str = Field(max_length=100, unique=True)
+    topic: str = Field(max_length=200)
+    key: str = Field(max_length=100)
+    envelope: dict[str, Any] = _json()
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+
+
+class ApiKeyRow(SQLModel, table=True):
+    """An API key of a source; only its SHA-256 is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: str = Field(primary_key=True, max_length=36)
+    source: str = Field(max_length=100, index=True)
+    source_kind: str = Field(max_length=40)
+    scopes: list[str] = Field(sa_column=Column(ARRAY(String(40)), nullable=False))
+    key_hash: str = Field(max_length=64, unique=True)
+    key_prefix: str = Field(max_length=16)
+    description: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _ts()
+    revoked_at: datetime | None = _ts(nullable=True)
+
+
+class DeliveryRow(SQLModel, table=True):
+    """The notifier's ledger: one row per (event, recipient, channel), written before sending."""
+
+    __tablename__ = "deliveries"
+
+    event_id: str = Field(primary_key=True, max_length=100)
+    recipient: str = Field(primary_key=True, max_length=100)
+    channel: str = Field(primary_key=True, max_length=20)
+    escalation_id: str = Field(max_length=36, index=True)
+    status: str = Field(max_length=20)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)

@@ -1,0 +1,91 @@
+"""What every service shares at run time: a health/metrics HTTP app and graceful shutdown.
+
+Router and notifier run their consumer loop and a small uvicorn server in one event loop;
+SIGTERM or SIGINT sets a stop event, the loop finishes the batch in flight, commits, and
+closes its clients before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+
+import uvicorn
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+log = logging.getLogger(__name__)
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+READINESS_TIMEOUT_S = 3.0
+
+
+async def run_checks(checks: Mapping[str, ReadinessCheck]) -> dict[str, str]:
+    """Run every readiness check concurrently; return "ok" or the error per dependency."""
+
+    async def one(check: ReadinessCheck) -> str:
+        try:
+            await asyncio.wait_for(check(), READINESS_TIMEOUT_S)
+        except TimeoutError:
+            return f"no answer within {READINESS_TIMEOUT_S:g} s"
+        except Exception as exc:  # noqa: BLE001  (any failure means not ready; the text is the answer)
+            return f"{type(exc).__name__}: {exc}"
+        return "ok"
+
+    names = list(checks)
+    results = await asyncio.gather(*(one(checks[n]) for n in names))
+    return dict(zip(names, results, strict=True))
+
+
+def health_app(checks: Mapping[str, ReadinessCheck]) -> Starlette:
+    """Return an app serving /healthz, /readyz and /metrics."""
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        results = await run_checks(checks)
+        ready = all(v == "ok" for v in results.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": results},
+            status_code=200 if ready else 503,
+        )
+
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return Starlette(
+        routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics)]
+    )
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to the service that embeds it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Do not touch signal handlers: the service's stop event drives shutdown."""
+        yield
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """Make SIGTERM and SIGINT set ``stop`` instead of killing the process mid-batch."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def serve_health(app: Starlette, host: str, port: int, stop: asyncio.Event) -> None:
+    """Serve the health app until ``stop`` is set."""
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    server = _EmbeddedServer(config)
+    task = asyncio.create_task(server.serve())
+    await stop.wait()
+    server.should_exit = True
+    await task
