@@ -29,6 +29,21 @@ class TopicLike(Protocol):
     def config(self) -> dict[str, str]: ...
 
 
+class KafkaRecord(Protocol):
+    """The fields of a consumed record we use (aiokafka ships no type information)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+
+
 def make_producer(bootstrap: str, client_id: str, *, linger_ms: int = 2) -> AIOKafkaProducer:
     """Return an idempotent producer (acks=all): a send resolves only once the broker has it."""
     return AIOKafkaProducer(

@@ -1,0 +1,52 @@
+# The two commands a user needs: `make run` and `make test`. Everything else is for developers.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+UV ?= $(shell command -v uv 2>/dev/null || echo uv)
+PYTEST_ARGS ?=
+
+.PHONY: help install system-deps run test test-unit lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: ## Install uv (if missing) and the locked Python environment
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+	@uv sync --frozen --quiet
+
+system-deps: ## Install what the local stack and checks need from Debian (Postgres, promtool)
+	@missing=""; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  fi
+	@command -v java >/dev/null 2>&1 || { echo "Java 17+ is needed to run Kafka (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@command -v mvn >/dev/null 2>&1 || { echo "Maven is needed to fetch Kafka (apt-get install maven)"; exit 1; }
+
+run: install system-deps ## Start Kafka, Postgres, the three services and a demo inbox; Ctrl-C stops all
+	@uv run --frozen python -m devstack.run
+
+test: install system-deps lint ## Lint, then unit + integration + end-to-end tests against real Kafka and Postgres
+	@uv run --frozen python -m devstack fetch
+	@uv run --frozen pytest $(PYTEST_ARGS)
+
+test-unit: install ## Only the pure unit tests (no infrastructure)
+	@uv run --frozen pytest tests/unit $(PYTEST_ARGS)
+
+lint: install ## Ruff (lint + format check) and mypy --strict
+	@uv run --frozen ruff check .
+	@uv run --frozen ruff format --check .
+	@uv run --frozen mypy
+
+format: install ## Apply ruff's fixes and formatting
+	@uv run --frozen ruff check --fix .
+	@uv run --frozen ruff format .
+
+bench: install system-deps ## Benchmarks; prints the figures
+	@uv run --frozen python benchmarks/bench_core.py
+
+clean: ## Remove caches and run folders (not the Kafka jar cache)
+	rm -rf .run .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,68 @@
+"""Run the notifier: ``python -m escalations_notifier``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from escalations.core.config import Config, ConfigError, load_config
+from escalations.logs import configure_logging
+from escalations.runtime import health_app, install_stop_signals, serve_health
+from pydantic import ValidationError
+
+from escalations_notifier import metrics
+from escalations_notifier.bootstrap import build
+from escalations_notifier.consumer import consume
+from escalations_notifier.settings import NotifierSettings
+
+log = logging.getLogger("escalations_notifier")
+
+
+async def run(settings: NotifierSettings, config: Config) -> None:
+    """Consume and deliver until SIGTERM/SIGINT; finish the batch in flight, then close."""
+    deps = build(settings, config)
+    stop = asyncio.Event()
+    install_stop_signals(stop)
+    await deps.producer.start()
+    await deps.consumer.start()
+    metrics.DLQ_SIZE.set(await deps.ledger.parked())
+    app = health_app({"kafka": deps.check_kafka, "postgres": deps.check_postgres})
+    tasks = [
+        asyncio.create_task(consume(deps.consumer, deps.notifier, stop), name="consume"),
+        asyncio.create_task(
+            serve_health(app, settings.http_host, settings.http_port, stop), name="health"
+        ),
+    ]
+    log.info("notifier started")
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            error = task.exception()
+            if error is not None:
+                raise error
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await deps.consumer.stop()
+        await deps.producer.stop()
+        await deps.http.aclose()
+        await deps.engine.dispose()
+        log.info("notifier stopped")
+
+
+def main() -> int:
+    """Entry point; exit 2 on bad settings or configuration."""
+    try:
+        settings = NotifierSettings()
+        config = load_config(settings.config_path).config
+    except (ValidationError, ConfigError) as exc:
+        print(f"notifier: cannot start:\n{exc}", file=sys.stderr)
+        return 2
+    configure_logging("notifier", settings.log_level)
+    asyncio.run(run(settings, config))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

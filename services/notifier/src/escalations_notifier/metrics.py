@@ -1,0 +1,30 @@
+"""Notifier metrics, defined once (names are a contract with deploy/ dashboards and rules)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from escalations_notifier.channels import CHANNELS
+
+OUTCOMES = ("sent", "retried", "failed", "dead_lettered", "duplicate_skipped")
+
+DELIVERIES = Counter(
+    "notifier_deliveries_total", "Delivery attempts by channel and outcome", ["channel", "outcome"]
+)
+LATENCY = Histogram(
+    "notifier_delivery_latency_seconds",
+    "From the router's event time to the message accepted by the channel",
+    ["channel"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+RETRIES = Counter("notifier_retries_total", "Retries by channel", ["channel"])
+DLQ_SIZE = Gauge("notifier_dlq_size", "Deliveries parked in the dead-letter topic")
+CIRCUIT_OPEN = Gauge("notifier_circuit_open", "1 while a channel's circuit is open", ["channel"])
+CONSUMER_LAG = Gauge("notifier_consumer_lag", "Records behind the log end", ["partition"])
+
+for _channel in CHANNELS:
+    LATENCY.labels(_channel)
+    RETRIES.labels(_channel)
+    CIRCUIT_OPEN.labels(_channel)
+    for _outcome in OUTCOMES:
+        DELIVERIES.labels(_channel, _outcome)

@@ -1,0 +1,54 @@
+"""The router's port to the domain core: what it needs decided, as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from escalations.contracts.events import Deadlines, EscalationReceived
+from escalations.core.escalation import Tier
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Priority, route and owner for one escalation, with the records that explain them."""
+
+    tier: Tier
+    score: int
+    reasons: list[dict[str, Any]]
+    deadlines: Deadlines
+    team: str
+    owner: str | None
+    route: dict[str, Any] = field(default_factory=dict)
+    assignment: dict[str, Any] = field(default_factory=dict)
+    policy_snapshot: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rescore:
+    """A new priority after more reports; the caller never lets the tier fall."""
+
+    tier: Tier
+    score: int
+    reasons: list[dict[str, Any]]
+
+
+class Decider(Protocol):
+    """Decisions the router asks of the domain core."""
+
+    def decide(self, received: EscalationReceived, *, at: datetime) -> Decision:
+        """Score, route and assign a new escalation."""
+        ...
+
+    def rescore(self, received: EscalationReceived, *, reports: int, at: datetime) -> Rescore:
+        """Score an escalation again with more reports."""
+        ...
+
+    def knows_person(self, person_id: str) -> bool:
+        """Return whether the configuration has this person."""
+        ...
+
+    def may_act(self, team: str | None, owner: str | None, person_id: str, at: datetime) -> bool:
+        """Return whether a person may acknowledge: the owner or someone on duty for the team."""
+        ...

@@ -1,0 +1,48 @@
+"""Router metrics, defined once (names are a contract with deploy/ dashboards and rules)."""
+
+from __future__ import annotations
+
+from escalations.contracts.events import EVENT_TYPES
+from escalations.contracts.topics import INTAKE
+from escalations.core.escalation import Tier
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_CONSUMED = Counter("router_events_consumed_total", "Input events applied", ["type"])
+ESCALATIONS = Counter(
+    "router_escalations_total",
+    "Escalation transitions",
+    ["transition", "tier", "team", "source"],
+)
+TIME_TO_ASSIGN = Histogram(
+    "router_time_to_assign_seconds",
+    "From intake receipt to assignment",
+    ["tier"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+TIME_TO_ACKNOWLEDGE = Histogram(
+    "router_time_to_acknowledge_seconds",
+    "From receipt to acknowledgement",
+    ["tier"],
+    buckets=(30, 60, 120, 300, 600, 900, 1800, 3600, 4 * 3600, 24 * 3600),
+)
+TIME_TO_RESOLVE = Histogram(
+    "router_time_to_resolve_seconds",
+    "From receipt to resolution",
+    ["tier"],
+    buckets=(300, 900, 3600, 4 * 3600, 24 * 3600, 72 * 3600, 5 * 86400, 10 * 86400),
+)
+DEAD_LETTERS = Counter(
+    "router_dead_letters_total", "Records sent to the dead-letter topic", ["reason"]
+)
+OUTBOX_BACKLOG = Gauge("router_outbox_backlog", "Outbox events not yet published")
+CONSUMER_LAG = Gauge("router_consumer_lag", "Records behind the log end", ["partition"])
+
+for _type, (_topic, _) in EVENT_TYPES.items():
+    if _topic == INTAKE:
+        EVENTS_CONSUMED.labels(_type)
+for _tier in Tier:
+    TIME_TO_ASSIGN.labels(_tier.value)
+    TIME_TO_ACKNOWLEDGE.labels(_tier.value)
+    TIME_TO_RESOLVE.labels(_tier.value)
+for _reason in ("undecodable", "unknown_escalation"):
+    DEAD_LETTERS.labels(_reason)

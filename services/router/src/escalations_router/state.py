@@ -1,0 +1,230 @@
+"""The escalation state machine: a handler per input event, no I/O.
+
+Each handler takes the current row (or None), the event payload, the decider and the
+time, mutates or creates the row, and returns the history entries and outgoing events.
+Illegal commands are recorded in the history with the reason and change nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from escalations.contracts.events import (
+    AcknowledgeRequested,
+    Deadlines,
+    DuplicateMerged,
+    EscalationAcknowledged,
+    EscalationAssigned,
+    EscalationReceived,
+    EscalationResolved,
+    EscalationSummary,
+    ReassignRequested,
+    ResolveRequested,
+    Status,
+)
+from escalations.core.escalation import ContentRef, EscalationIn, SourceKind, Tier
+from escalations.core.sensitivity import is_sensitive
+from escalations.db.models import EscalationRow
+from pydantic import BaseModel
+
+from escalations_router.decision import Decider
+
+SYSTEM = "router"
+OPEN = frozenset({Status.RECEIVED, Status.ASSIGNED, Status.ESCALATED})
+
+
+@dataclass(frozen=True)
+class Change:
+    """One history entry to append."""
+
+    action: str
+    actor: str
+    from_status: Status | None
+    to_status: Status | None
+    reason: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What a handler produced: the row to store, history, and events for the outbox."""
+
+    row: EscalationRow | None
+    changes: list[Change] = field(default_factory=list)
+    events: list[BaseModel] = field(default_factory=list)
+
+
+def summary(row: EscalationRow) -> EscalationSummary:
+    """Return the event view of a row."""
+    request = EscalationIn.model_validate(row.request)
+    return EscalationSummary(
+        id=row.id,
+        title=row.title,
+        description=request.description,
+        policy_area=request.policy_area,
+        sensitive=is_sensitive(request.policy_area, graphic=request.signals.graphic),
+        tier=Tier(row.tier),
+        score=row.score,
+        status=Status(row.status),
+        team=row.team,
+        owner=row.owner,
+        level=row.level,
+        reports=row.reports,
+        source=row.source,
+        source_kind=SourceKind(row.source_kind),
+        region=request.region,
+        language=request.language,
+        content_refs=tuple(ContentRef.model_validate(c) for c in row.request["content_refs"]),
+        deadlines=Deadlines(
+            acknowledge_by=row.acknowledge_by,
+            resolve_by=row.resolve_by,
+            regulatory_deadline=row.regulatory_deadline,
+        ),
+        created_at=row.created_at,
+    )
+
+
+def on_received(
+    row: EscalationRow | None, event: EscalationReceived, decider: Decider, now: datetime
+) -> Outcome:
+    """Create and assign a new escalation, or merge a repeat report into the existing one."""
+    if row is not None:
+        return _merge_duplicate(row, event, decider, now)
+    decision = decider.decide(event, at=now)
+    request = event.request
+    status = Status.ASSIGNED if decision.owner else Status.RECEIVED
+    row = EscalationRow(
+        id=event.escalation_id,
+        source=event.source,
+        source_kind=event.source_kind.value,
+        external_id=request.external_id,
+        status=status.value,
+        title=request.title,
+        policy_area=request.policy_area.value,
+        tier=decision.tier.value,
+        score=decision.score,
+        team=decision.team,
+        owner=decision.owner,
+        level=1,
+        reports=1,
+        request=request.model_dump(mode="json"),
+        priority={
+            "tier": decision.tier.value,
+            "score": decision.score,
+            "reasons": decision.reasons,
+        },
+        assignment={"route": decision.route, **decision.assignment},
+        policy_snapshot=decision.policy_snapshot,
+        acknowledge_by=decision.deadlines.acknowledge_by,
+        resolve_by=decision.deadlines.resolve_by,
+        regulatory_deadline=decision.deadlines.regulatory_deadline,
+        received_at=event.received_at,
+        created_at=now,
+        updated_at=now,
+    )
+    changes = [Change("received", event.source, None, Status.RECEIVED)]
+    if decision.owner is None:
+        changes.append(
+            Change("unassigned", SYSTEM, Status.RECEIVED, Status.RECEIVED, "nobody on duty")
+        )
+        return Outcome(row, changes)
+    reason = f"team {decision.team}: {decision.assignment.get('summary', 'assigned')}"
+    changes.append(Change("assigned", SYSTEM, Status.RECEIVED, Status.ASSIGNED, reason))
+    assigned = EscalationAssigned(escalation=summary(row), owner=decision.owner, team=decision.team)
+    return Outcome(row, changes, [assigned])
+
+
+def _merge_duplicate(
+    row: EscalationRow, event: EscalationReceived, decider: Decider, now: datetime
+) -> Outcome:
+    previous = Tier(row.tier)
+    row.reports += 1
+    rescored = decider.rescore(event, reports=row.reports, at=now)
+    # Another report can make an escalation more urgent, never less.
+    tier = previous.most_urgent(rescored.tier)
+    row.tier = tier.value
+    row.score = max(row.score, rescored.score)
+    row.priority = {"tier": tier.value, "score": row.score, "reasons": rescored.reasons}
+    row.updated_at = now
+    row.version += 1
+    status = Status(row.status)
+    reason = f"report {row.reports} from {event.source}; tier {previous} -> {tier}"
+    merged = DuplicateMerged(
+        escalation=summary(row), reports=row.reports, previous_tier=previous, tier=tier
+    )
+    return Outcome(
+        row, [Change("duplicate_merged", event.source, status, status, reason)], [merged]
+    )
+
+
+def _reject(row: EscalationRow, action: str, actor: str, reason: str) -> Outcome:
+    status = Status(row.status)
+    return Outcome(row, [Change(f"{action}_rejected", actor, status, status, reason)])
+
+
+def _move(row: EscalationRow, to: Status, now: datetime) -> Status:
+    previous = Status(row.status)
+    row.status = to.value
+    row.updated_at = now
+    row.version += 1
+    return previous
+
+
+def on_acknowledge(
+    row: EscalationRow, cmd: AcknowledgeRequested, decider: Decider, now: datetime
+) -> Outcome:
+    """Acknowledge an open escalation if the person is its owner or on duty for its team."""
+    if Status(row.status) not in OPEN:
+        return _reject(row, "acknowledge", cmd.by, f"escalation is already {row.status}")
+    if not decider.may_act(row.team, row.owner, cmd.by, now):
+        reason = f"{cmd.by} is neither the owner nor on duty for team {row.team}"
+        return _reject(row, "acknowledge", cmd.by, reason)
+    previous = _move(row, Status.ACKNOWLEDGED, now)
+    row.acknowledged_at = now
+    if row.owner is None:
+        row.owner = cmd.by
+    change = Change("acknowledged", cmd.by, previous, Status.ACKNOWLEDGED, f"via {cmd.source}")
+    return Outcome(row, [change], [EscalationAcknowledged(escalation=summary(row), by=cmd.by)])
+
+
+def on_resolve(
+    row: EscalationRow, cmd: ResolveRequested, decider: Decider, now: datetime
+) -> Outcome:
+    """Resolve an escalation that is not resolved yet."""
+    if row.status == Status.RESOLVED:
+        return _reject(row, "resolve", cmd.by, "escalation is already resolved")
+    if not decider.knows_person(cmd.by):
+        return _reject(row, "resolve", cmd.by, f"unknown person '{cmd.by}'")
+    previous = _move(row, Status.RESOLVED, now)
+    row.resolved_at = now
+    reason = f"{cmd.resolution.value}" + (f": {cmd.note}" if cmd.note else "")
+    resolved = EscalationResolved(
+        escalation=summary(row), by=cmd.by, resolution=cmd.resolution, note=cmd.note
+    )
+    return Outcome(row, [Change("resolved", cmd.by, previous, Status.RESOLVED, reason)], [resolved])
+
+
+def on_reassign(
+    row: EscalationRow, cmd: ReassignRequested, decider: Decider, now: datetime
+) -> Outcome:
+    """Hand an open or acknowledged escalation to another known person."""
+    if row.status == Status.RESOLVED:
+        return _reject(row, "reassign", cmd.by, "escalation is already resolved")
+    if not decider.knows_person(cmd.to):
+        return _reject(row, "reassign", cmd.by, f"unknown person '{cmd.to}'")
+    if cmd.to == row.owner:
+        return _reject(row, "reassign", cmd.by, f"{cmd.to} already owns it")
+    previous_owner = row.owner
+    previous = _move(row, Status.ASSIGNED, now)
+    row.owner = cmd.to
+    row.acknowledged_at = None
+    reason = f"{previous_owner} -> {cmd.to}" + (f": {cmd.reason}" if cmd.reason else "")
+    assigned = EscalationAssigned(
+        escalation=summary(row),
+        owner=cmd.to,
+        team=row.team or "",
+        previous_owner=previous_owner,
+    )
+    return Outcome(
+        row, [Change("reassigned", cmd.by, previous, Status.ASSIGNED, reason)], [assigned]
+    )

@@ -1,0 +1,80 @@
+"""The demo inbox: receives the notifier's signed webhooks and shows them.
+
+`make run` points every demo person's webhook contact here, so a person trying the
+product sees each notification arrive: printed on the terminal, listed at
+``GET /`` (JSON), and appended to a JSON-lines file. The end-to-end tests read that file.
+Signatures are verified with ``NOTIFIER_WEBHOOK_SECRET``; a bad one is refused with 401.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import orjson
+import uvicorn
+from escalations.signing import HEADER, verify
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+
+def create_app(secret: bytes, store: Path) -> Starlette:
+    """Return the inbox app writing to ``store``."""
+    received: list[dict[str, object]] = []
+
+    async def deliver(request: Request) -> Response:
+        body = await request.body()
+        header = request.headers.get(HEADER, "")
+        valid = verify(secret, body, header, int(time.time()))
+        if not valid:
+            return JSONResponse({"error": "bad signature"}, status_code=401)
+        entry = {
+            "person": request.path_params["person"],
+            "received_at": time.time(),
+            "event_id": request.headers.get("x-escalation-event-id"),
+            "payload": orjson.loads(body),
+        }
+        received.append(entry)
+        with store.open("ab") as out:
+            out.write(orjson.dumps(entry) + b"\n")
+        escalation = entry["payload"]["escalation"]
+        print(
+            f"inbox: {entry['person']} <- {entry['payload']['event']} "
+            f"[{escalation['tier']}] {escalation['title']}",
+            flush=True,
+        )
+        return JSONResponse({"status": "received"}, status_code=202)
+
+    async def listing(_: Request) -> Response:
+        return JSONResponse({"count": len(received), "notifications": received[-100:]})
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[
+            Route("/inbox/{person}", deliver, methods=["POST"]),
+            Route("/", listing),
+            Route("/healthz", healthz),
+        ]
+    )
+
+
+def main() -> None:
+    """Serve the inbox until SIGTERM/SIGINT."""
+    parser = argparse.ArgumentParser(prog="python -m devstack.inbox")
+    parser.add_argument("--port", type=int, default=8083)
+    parser.add_argument("--store", type=Path, required=True)
+    args = parser.parse_args()
+    secret = os.environ["NOTIFIER_WEBHOOK_SECRET"].encode()
+    args.store.parent.mkdir(parents=True, exist_ok=True)
+    app = create_app(secret, args.store)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

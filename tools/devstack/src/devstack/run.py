@@ -1,0 +1,143 @@
+"""`make run`: the whole product on this machine, with a demo configuration.
+
+Starts Kafka and Postgres (or uses KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL), creates the
+topics, migrates the schema, creates demo API keys, starts the demo inbox and the three
+services, prints where to look, and on Ctrl-C (or SIGTERM) stops everything it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from escalations.contracts.topics import TOPICS
+from escalations.core.escalation import SourceKind
+from escalations.db.engine import make_engine, make_sessions
+from escalations.db.migrate import upgrade
+from escalations.settings import DEMO_CONFIG
+from escalations_intake.auth import Scope, new_key, store_key
+
+from devstack import services
+from devstack.procs import DevstackError
+from devstack.stack import Stack, start_stack
+
+RUN_DIR = Path(".run")
+DEMO_SOURCES = (
+    ("legal", SourceKind.LEGAL, frozenset(Scope)),
+    ("moderation-tool", SourceKind.INTERNAL_TOOL, frozenset({Scope.WRITE, Scope.READ})),
+    ("press-desk", SourceKind.PRESS, frozenset({Scope.WRITE, Scope.READ})),
+)
+
+
+async def _demo_keys(database_url: str) -> dict[str, str]:
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        keys = {}
+        for source, kind, scopes in DEMO_SOURCES:
+            key = new_key()
+            await store_key(
+                make_sessions(engine), key, source=source, source_kind=kind, scopes=scopes,
+                description="demo key created by make run",
+            )  # fmt: skip
+            keys[source] = key
+        return keys
+    finally:
+        await engine.dispose()
+
+
+def _banner(
+    ports: services.Ports, admin_key: str, keys: dict[str, str], store: Path, config: str
+) -> str:
+    base = f"http://127.0.0.1:{ports.intake}"
+    sample = (
+        f"curl -sS -X POST {base}/v1/escalations \\\n"
+        f"  -H 'Authorization: Bearer {keys['legal']}' -H 'Content-Type: application/json' \\\n"
+        '  -d \'{"external_id": "LEGAL-1", "title": "Removal order for a violent extremist pin", '
+        '"policy_area": "violent_extremism", "regulatory": {"regime": "terreg_removal_order"}}\''
+    )
+    lines = [
+        "",
+        "Escalations stack is up.",
+        f"  API docs (Swagger UI):  {base}/docs",
+        f"  Intake health:          {base}/readyz",
+        f"  Router health/metrics:  http://127.0.0.1:{ports.router}/readyz  /metrics",
+        f"  Notifier health/metrics http://127.0.0.1:{ports.notifier}/readyz  /metrics",
+        f"  Notifications land in:  http://127.0.0.1:{ports.inbox}/  (and {store})",
+        f"  Configuration:          {config}",
+        "",
+        "API keys (shown once):",
+        f"  admin (all scopes):     {admin_key}",
+        *(f"  {source:<22}  {key}" for source, key in keys.items()),
+        "",
+        "Try it:",
+        sample,
+        f"curl -sS {base}/v1/escalations -H 'Authorization: Bearer {keys['legal']}'",
+        "",
+        f"Logs are in {RUN_DIR}/logs. Press Ctrl-C to stop everything.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """Run the stack until interrupted."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    ports = services.Ports(
+        int(os.environ.get("INTAKE_PORT", 8080)),
+        int(os.environ.get("ROUTER_HTTP_PORT", 8081)),
+        int(os.environ.get("NOTIFIER_HTTP_PORT", 8082)),
+        int(os.environ.get("INBOX_PORT", 8083)),
+    )
+    RUN_DIR.mkdir(exist_ok=True)
+    stack: Stack | None = None
+    procs: list[services.Process] = []
+    try:
+        stack = start_stack(topics=TOPICS)
+        upgrade(str(stack.database_url))
+        admin_key = os.environ.get("ESCALATIONS_BOOTSTRAP_KEY") or new_key()
+        keys = asyncio.run(_demo_keys(str(stack.database_url)))
+        config = os.environ.get("ESCALATIONS_CONFIG", str(DEMO_CONFIG))
+        env = {
+            **os.environ,
+            **stack.env(),
+            "ESCALATIONS_CONFIG": config,
+            "ESCALATIONS_BOOTSTRAP_KEY": admin_key,
+            "NOTIFIER_WEBHOOK_SECRET": os.environ.get("NOTIFIER_WEBHOOK_SECRET")
+            or secrets.token_urlsafe(24),
+        }
+        env = services.service_env(env, ports)
+        store = RUN_DIR / "inbox.jsonl"
+        procs.append(services.start_inbox(env, ports.inbox, RUN_DIR / "logs", store))
+        procs.extend(services.start(env, ports, RUN_DIR / "logs"))
+        services.wait_ready(procs)
+        print(_banner(ports, admin_key, keys, store, config), flush=True)
+        while not stop.wait(0.5):
+            dead = [p for p in procs if p.popen.poll() is not None]
+            if dead or (stack is not None and not stack.alive()):
+                names = ", ".join(p.name for p in dead) or "kafka/postgres"
+                print(f"{names} stopped unexpectedly; see {RUN_DIR}/logs", file=sys.stderr)
+                return 1
+        return 0
+    except DevstackError as exc:
+        print(f"make run: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        print("stopping...", file=sys.stderr, flush=True)
+        services.stop(procs)
+        if stack is not None:
+            stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
