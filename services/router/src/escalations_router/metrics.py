@@ -31,6 +31,16 @@ TIME_TO_RESOLVE = Histogram(
     ["tier"],
     buckets=(300, 900, 3600, 4 * 3600, 24 * 3600, 72 * 3600, 5 * 86400, 10 * 86400),
 )
+SLA_WARNINGS = Counter(
+    "router_sla_warnings_total", "SLA warnings sent (share of a budget used)", ["tier", "kind"]
+)
+SLA_BREACHES = Counter("router_sla_breaches_total", "SLA and regulatory breaches", ["tier", "kind"])
+TIMERS_FIRED = Counter("router_timers_fired_total", "Durable timers that fired", ["kind"])
+ASSIGNMENTS = Counter(
+    "router_assignments_total",
+    "Assignments per person; out_of_hours is outside 09:00-18:00 Mon-Fri in their time zone",
+    ["team", "person", "out_of_hours"],
+)
 DEAD_LETTERS = Counter(
     "router_dead_letters_total", "Records sent to the dead-letter topic", ["reason"]
 )
@@ -44,5 +54,10 @@ for _tier in Tier:
     TIME_TO_ASSIGN.labels(_tier.value)
     TIME_TO_ACKNOWLEDGE.labels(_tier.value)
     TIME_TO_RESOLVE.labels(_tier.value)
+for _kind in ("acknowledge", "resolve", "regulatory"):
+    TIMERS_FIRED.labels(_kind)
+    for _tier in Tier:
+        SLA_WARNINGS.labels(_tier.value, _kind)
+        SLA_BREACHES.labels(_tier.value, _kind)
 for _reason in ("undecodable", "unknown_escalation"):
     DEAD_LETTERS.labels(_reason)

@@ -66,14 +66,15 @@ def create_app(secret: bytes, store: Path) -> Starlette:
 
 def main() -> None:
     """Serve the inbox until SIGTERM/SIGINT."""
-    parser = argparse.ArgumentParser(prog="python -m devstack.inbox")
+    parser = argparse.ArgumentParser(prog="python -m escalations.demo_inbox")
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8083)
     parser.add_argument("--store", type=Path, required=True)
     args = parser.parse_args()
     secret = os.environ["NOTIFIER_WEBHOOK_SECRET"].encode()
     args.store.parent.mkdir(parents=True, exist_ok=True)
     app = create_app(secret, args.store)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
 
 
 if __name__ == "__main__":
