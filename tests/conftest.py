@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from devstack.stack import Stack, start_stack
 
+from devstack.stack import Stack, start_stack
 from escalations.contracts.topics import TOPICS
 from escalations.db.migrate import upgrade
 

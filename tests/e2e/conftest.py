@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+
 from devstack import services
 from devstack.ports import free_ports
 from devstack.stack import Stack

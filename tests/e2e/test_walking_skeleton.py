@@ -45,9 +45,10 @@ def test_posted_escalation_is_stored_assigned_and_delivered(live: Live) -> None:
         response = client.post("/v1/escalations", json=_threat(external_id))
     assert response.status_code == 202, response.text
     accepted = response.json()
-    assert {
-        k: accepted[k] for k in ("status", "duplicate")
-    } == {"status": "received", "duplicate": False}
+    assert {k: accepted[k] for k in ("status", "duplicate")} == {
+        "status": "received",
+        "duplicate": False,
+    }
     state = wait_for(lambda: _state(live, accepted["id"]), timeout=5, what="the stored escalation")
     visible_after = time.monotonic() - started
     assert visible_after < 1.0, f"GET found it only after {visible_after:.2f} s"

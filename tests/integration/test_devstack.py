@@ -21,6 +21,9 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from devstack import DevstackError, Stack, create_topics, start_stack
 from devstack.kafka import (
     PreparedKafka,
@@ -35,8 +38,6 @@ from devstack.ports import free_ports
 from devstack.postgres import find_bindir, launch_postgres, prepare_postgres, wait_postgres_ready
 from devstack.topics import load_specs, validate_specs
 from devstack.workdirs import make_workdir, sweep_stale
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @dataclass(frozen=True)

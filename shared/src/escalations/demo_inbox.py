@@ -15,11 +15,12 @@ from pathlib import Path
 
 import orjson
 import uvicorn
-from escalations.signing import HEADER, verify
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from escalations.signing import HEADER, verify
 
 
 def create_app(secret: bytes, store: Path) -> Starlette:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+
 from escalations.contracts import samples as samples_pkg
 from escalations.contracts.codec import build_event, parse_payload, topic_of
 from escalations.contracts.envelope import Envelope, EnvelopeError, decode, encode

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from escalations.signing import sign, verify
 from hypothesis import given
 from hypothesis import strategies as st
+
+from escalations.signing import sign, verify
 
 SECRET = b"0123456789abcdef0123"
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from escalations.contracts.events import (
     AcknowledgeRequested,
     Deadlines,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 
 import uvicorn
-from escalations.logs import configure_logging
 from pydantic import ValidationError
 
+from escalations.logs import configure_logging
 from escalations_intake.app import create_app
 from escalations_intake.settings import IntakeSettings
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from escalations.runtime import run_checks
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from escalations.runtime import run_checks
 from escalations_intake import bootstrap, problems
 from escalations_intake.middleware import BodyLimit, Metrics
 from escalations_intake.routes_escalations import router as escalations_router

@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from escalations.core.escalation import SourceKind
-from escalations.db.models import ApiKeyRow
 from fastapi import Depends, Request
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from escalations.core.escalation import SourceKind
+from escalations.db.models import ApiKeyRow
 from escalations_intake.problems import Problem
 
 KEY_PREFIX = "esk_"

@@ -6,14 +6,14 @@ import logging
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
-from escalations.contracts.topics import INTAKE
-from escalations.core.escalation import SourceKind
-from escalations.db.engine import make_engine, make_sessions
-from escalations.kafka import make_producer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from escalations.contracts.topics import INTAKE
+from escalations.core.escalation import SourceKind
+from escalations.db.engine import make_engine, make_sessions
+from escalations.kafka import make_producer
 from escalations_intake.auth import KeyStore, Scope, store_key
 from escalations_intake.settings import IntakeSettings
 

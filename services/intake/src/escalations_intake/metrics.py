@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from prometheus_client import Counter, Histogram
+
 from escalations.contracts.events import EVENT_TYPES
 from escalations.contracts.topics import INTAKE
-from prometheus_client import Counter, Histogram
 
 HTTP_REQUESTS = Counter(
     "intake_http_requests_total", "HTTP requests by route and status", ["route", "method", "status"]

@@ -7,9 +7,9 @@ import logging
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+
 from escalations.contracts.envelope import Envelope
 from escalations.kafka import publish
-
 from escalations_intake.metrics import EVENTS_PUBLISHED, PUBLISH_FAILURES
 from escalations_intake.problems import Problem
 

@@ -7,6 +7,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import orjson
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+
 from escalations.contracts.codec import build_event
 from escalations.contracts.events import (
     AcknowledgeRequested,
@@ -18,11 +23,6 @@ from escalations.contracts.events import (
 )
 from escalations.core.escalation import EscalationIn, Tier
 from escalations.db.models import EscalationRow, HistoryRow
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, or_
-from sqlmodel import col, select
-
 from escalations_intake.auth import Actor, Reader, Writer
 from escalations_intake.bootstrap import Deps
 from escalations_intake.ids import escalation_id

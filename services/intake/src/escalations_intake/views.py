@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from escalations.contracts.events import Deadlines, Status
 from escalations.core.escalation import EscalationIn, Tier
 from escalations.db.models import EscalationRow, HistoryRow
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class Accepted(BaseModel):

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from escalations.contracts.topics import EVENTS
 from escalations.core.config import Config
 from escalations.db.engine import make_engine, make_sessions
 from escalations.kafka import make_consumer, make_producer
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from escalations_notifier.channels import Channel
 from escalations_notifier.channels.webhook import WebhookChannel
 from escalations_notifier.consumer import Notifier

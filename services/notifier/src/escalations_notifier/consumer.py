@@ -7,11 +7,11 @@ import logging
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError
+
 from escalations.contracts.codec import parse_payload
 from escalations.contracts.envelope import EnvelopeError, decode
 from escalations.core.config import Config
 from escalations.kafka import KafkaRecord
-
 from escalations_notifier import metrics
 from escalations_notifier.deliver import Deliverer
 from escalations_notifier.plan import plan

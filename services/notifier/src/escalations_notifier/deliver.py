@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 import orjson
 from aiokafka import AIOKafkaProducer
+
 from escalations.contracts.topics import NOTIFICATIONS_DLQ
 from escalations.kafka import CONTENT_TYPE
-
 from escalations_notifier import metrics
 from escalations_notifier.channels import Channel, DeliveryError, Message
 from escalations_notifier.ledger import DEAD_LETTERED, SENT, Ledger

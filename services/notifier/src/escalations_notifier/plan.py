@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from escalations.contracts.envelope import Envelope
 from escalations.contracts.events import EscalationAssigned, EscalationEscalated, EscalationSummary
 from escalations.core.config import Config
-from pydantic import BaseModel
-
 from escalations_notifier.channels import Message
 
 

@@ -6,11 +6,11 @@ import asyncio
 import logging
 import sys
 
+from pydantic import ValidationError
+
 from escalations.core.config import Config, ConfigError, load_config
 from escalations.logs import configure_logging
 from escalations.runtime import health_app, install_stop_signals, serve_health
-from pydantic import ValidationError
-
 from escalations_router.bootstrap import build
 from escalations_router.consumer import consume
 from escalations_router.settings import RouterSettings

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from escalations.contracts.topics import INTAKE
-from escalations.core.config import Config
-from escalations.db.engine import make_engine, make_sessions
-from escalations.kafka import make_consumer, make_producer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from escalations.contracts.topics import INTAKE
+from escalations.core.config import Config
+from escalations.db.engine import make_engine, make_sessions
+from escalations.kafka import make_consumer, make_producer
 from escalations_router.consumer import BatchProcessor
 from escalations_router.core_decider import CoreDecider
 from escalations_router.relay import Relay

@@ -19,6 +19,11 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from escalations.contracts.codec import build_event, parse_payload, topic_of
 from escalations.contracts.envelope import Envelope, EnvelopeError, decode
 from escalations.contracts.events import (
@@ -30,11 +35,6 @@ from escalations.contracts.events import (
 from escalations.contracts.topics import ROUTER_DEADLETTER
 from escalations.db.models import EscalationRow
 from escalations.kafka import KafkaRecord
-from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from escalations_router import metrics, store
 from escalations_router.decision import Decider
 from escalations_router.state import (

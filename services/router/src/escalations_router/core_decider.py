@@ -10,7 +10,6 @@ from escalations.core import decide as core
 from escalations.core.config import Config
 from escalations.core.schedules import on_duty
 from escalations.core.scoring import score
-
 from escalations_router import metrics
 from escalations_router.decision import Decision, Rescore
 

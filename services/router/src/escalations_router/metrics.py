@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from prometheus_client import Counter, Gauge, Histogram
+
 from escalations.contracts.events import EVENT_TYPES
 from escalations.contracts.topics import INTAKE
 from escalations.core.escalation import Tier
-from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_CONSUMED = Counter("router_events_consumed_total", "Input events applied", ["type"])
 ESCALATIONS = Counter(

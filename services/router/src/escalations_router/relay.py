@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 
 import orjson
 from aiokafka import AIOKafkaProducer
-from escalations.db.models import OutboxRow
-from escalations.kafka import CONTENT_TYPE
 from sqlalchemy import func, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from escalations.db.models import OutboxRow
+from escalations.kafka import CONTENT_TYPE
 from escalations_router import metrics
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pydantic import BaseModel
+
 from escalations.contracts.events import (
     AcknowledgeRequested,
     Deadlines,
@@ -26,8 +28,6 @@ from escalations.contracts.events import (
 from escalations.core.escalation import ContentRef, EscalationIn, SourceKind, Tier
 from escalations.core.sensitivity import is_sensitive
 from escalations.db.models import EscalationRow
-from pydantic import BaseModel
-
 from escalations_router.decision import Decider
 
 SYSTEM = "router"

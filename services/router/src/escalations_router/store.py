@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from escalations.contracts.envelope import Envelope
-from escalations.db.models import EscalationRow, HistoryRow, OutboxRow, ProcessedEventRow
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from escalations.contracts.envelope import Envelope
+from escalations.db.models import EscalationRow, HistoryRow, OutboxRow, ProcessedEventRow
 from escalations_router.state import Change
 
 CONSUMER = "router"

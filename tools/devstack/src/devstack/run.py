@@ -16,16 +16,15 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from devstack import services
+from devstack.procs import DevstackError
+from devstack.stack import Stack, start_stack
 from escalations.contracts.topics import TOPICS
 from escalations.core.escalation import SourceKind
 from escalations.db.engine import make_engine, make_sessions
 from escalations.db.migrate import upgrade
 from escalations.settings import DEMO_CONFIG
 from escalations_intake.auth import Scope, new_key, store_key
-
-from devstack import services
-from devstack.procs import DevstackError
-from devstack.stack import Stack, start_stack
 
 RUN_DIR = Path(".run")
 DEMO_SOURCES = (

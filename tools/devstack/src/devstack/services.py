@@ -79,7 +79,15 @@ def start_inbox(env: Mapping[str, str], port: int, log_dir: Path, store: Path) -
     """Start the demo inbox that receives signed webhooks and records them in ``store``."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / "inbox.log"
-    argv = [sys.executable, "-m", "escalations.demo_inbox", "--port", str(port), "--store", str(store)]
+    argv = [
+        sys.executable,
+        "-m",
+        "escalations.demo_inbox",
+        "--port",
+        str(port),
+        "--store",
+        str(store),
+    ]
     popen = spawn(argv, log=log, cwd=log_dir, env=env, death_signal=signal.SIGTERM)
     return Process("inbox", popen, log, f"http://127.0.0.1:{port}/healthz")
 

@@ -6,8 +6,8 @@ import time
 
 import httpx
 import orjson
-from escalations.signing import HEADER, sign
 
+from escalations.signing import HEADER, sign
 from escalations_notifier.channels.base import DeliveryError, Message
 
 # Statuses worth retrying: timeouts, rate limits and server-side failures. Every other 4xx
