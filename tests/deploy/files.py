@@ -14,7 +14,14 @@ RULES = DEPLOY / "prometheus" / "rules"
 PROMTOOL_TESTS = DEPLOY / "prometheus" / "tests"
 K8S = DEPLOY / "k8s"
 SERVICES = ("intake", "router", "notifier")
-PORTS = {"intake": 8080, "router": 8081, "notifier": 8082, "prometheus": 9090, "grafana": 3000}
+PORTS = {
+    "intake": 8080,
+    "router": 8081,
+    "notifier": 8082,
+    "inbox": 8083,
+    "prometheus": 9090,
+    "grafana": 3000,
+}
 MODULES = {
     "intake": "escalations_intake",
     "router": "escalations_router",

@@ -12,12 +12,11 @@ ONE_SHOT = {"setup"}
 REQUIRED_ENV = {
     "setup": {"KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL"},
     "intake": {"ESCALATIONS_CONFIG", "KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "INTAKE_HOST",
-               "INTAKE_PORT", "ESCALATIONS_BOOTSTRAP_KEY", "ESCALATIONS_LINK_SECRET"},
+               "INTAKE_PORT", "ESCALATIONS_BOOTSTRAP_KEY"},
     "router": {"ESCALATIONS_CONFIG", "KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL",
                "ROUTER_HTTP_HOST", "ROUTER_HTTP_PORT"},
     "notifier": {"ESCALATIONS_CONFIG", "KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL",
-                 "NOTIFIER_HTTP_HOST", "NOTIFIER_HTTP_PORT", "ESCALATIONS_LINK_SECRET",
-                 "NOTIFIER_WEBHOOK_SECRET", "NOTIFIER_SMTP_HOST", "NOTIFIER_SMTP_PORT"},
+                 "NOTIFIER_HTTP_HOST", "NOTIFIER_HTTP_PORT", "NOTIFIER_WEBHOOK_SECRET"},
 }  # fmt: skip
 
 
@@ -27,8 +26,8 @@ def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_expected_services_exist(compose: dict[str, Any]) -> None:
-    """The stack has infrastructure, set-up, the three services and monitoring."""
-    expected = {"kafka", "postgres", "setup", *SERVICES, "prometheus", "grafana"}
+    """The stack has infrastructure, set-up, the three services, the inbox and monitoring."""
+    expected = {"kafka", "postgres", "setup", *SERVICES, "inbox", "prometheus", "grafana"}
     assert set() == expected - set(services(compose))
 
 

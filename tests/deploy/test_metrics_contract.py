@@ -4,13 +4,14 @@
 
 from types import ModuleType
 
+import pytest
+from prometheus_client import Counter
+from prometheus_client.metrics import MetricWrapperBase
+
 import escalations_intake.metrics
 import escalations_notifier.metrics
 import escalations_router.metrics
-import pytest
 from escalations.contracts import topics
-from prometheus_client import Counter
-from prometheus_client.metrics import MetricWrapperBase
 
 from .metrics_catalog import METRICS, TOPICS
 

@@ -1,16 +1,17 @@
-"""The environment compose gives each service is what the service's settings accept."""
+"""The environment compose and Kubernetes give each service is what its settings accept."""
 
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic_settings import BaseSettings
+
 from escalations.settings import InfraSettings
 from escalations_intake.settings import IntakeSettings
 from escalations_notifier.settings import NotifierSettings
 from escalations_router.settings import RouterSettings
-from pydantic_settings import BaseSettings
 
-from .files import REPO, resolved_env
+from .files import K8S, REPO, load_yaml, load_yaml_all, resolved_env
 
 SETTINGS: dict[str, type[BaseSettings]] = {
     "setup": InfraSettings,
@@ -18,6 +19,8 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "router": RouterSettings,
     "notifier": NotifierSettings,
 }
+K8S_WORKLOADS = {"setup": "escalations-setup", "intake": "intake", "router": "router",
+                 "notifier": "notifier"}  # fmt: skip
 
 
 def env_names(settings: type[BaseSettings]) -> set[str]:
@@ -28,6 +31,19 @@ def env_names(settings: type[BaseSettings]) -> set[str]:
         alias = field.validation_alias
         names.add((alias if isinstance(alias, str) else prefix + name).upper())
     return names
+
+
+def k8s_env_names(workload: str) -> set[str]:
+    """Return the variables a Kubernetes workload's containers set."""
+    resources = load_yaml(K8S / "kustomization.yaml")["resources"]
+    docs = [doc for name in resources for doc in load_yaml_all(K8S / name)]
+    return {
+        env["name"]
+        for doc in docs
+        if doc["kind"] in {"Deployment", "Job"} and doc["metadata"]["name"] == workload
+        for container in doc["spec"]["template"]["spec"]["containers"]
+        for env in container.get("env", [])
+    }
 
 
 def host_path(service: dict[str, Any], container_path: str) -> str:
@@ -44,6 +60,14 @@ def test_every_variable_is_read_by_the_service(compose: dict[str, Any], name: st
     """No variable in compose is silently ignored because of a typo or a missing setting."""
     env = resolved_env(compose["services"][name])
     assert set() == set(env) - env_names(SETTINGS[name])
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_every_kubernetes_variable_is_read_by_the_service(name: str) -> None:
+    """The manifests set no variable the service would ignore, and do set some."""
+    names = k8s_env_names(K8S_WORKLOADS[name])
+    assert names
+    assert set() == names - env_names(SETTINGS[name])
 
 
 @pytest.mark.parametrize("name", sorted(SETTINGS))

@@ -116,7 +116,7 @@ def main() -> int:
             or secrets.token_urlsafe(24),
         }
         env = services.service_env(env, ports)
-        store = RUN_DIR / "inbox.jsonl"
+        store = (RUN_DIR / "inbox.jsonl").resolve()
         procs.append(services.start_inbox(env, ports.inbox, RUN_DIR / "logs", store))
         procs.extend(services.start(env, ports, RUN_DIR / "logs"))
         services.wait_ready(procs)

@@ -79,6 +79,7 @@ def start_inbox(env: Mapping[str, str], port: int, log_dir: Path, store: Path) -
     """Start the demo inbox that receives signed webhooks and records them in ``store``."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / "inbox.log"
+    store = store.resolve()
     argv = [
         sys.executable,
         "-m",
