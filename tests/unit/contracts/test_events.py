@@ -10,7 +10,7 @@ import pytest
 from escalations.contracts import samples as samples_pkg
 from escalations.contracts.codec import build_event, parse_payload, topic_of
 from escalations.contracts.envelope import Envelope, EnvelopeError, decode, encode
-from escalations.contracts.events import EVENT_TYPES
+from escalations.contracts.registry import EVENT_TYPES
 from escalations.contracts.topics import EVENTS, INTAKE, TOPICS
 
 SAMPLES = Path(samples_pkg.__file__).parent

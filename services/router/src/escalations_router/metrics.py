@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from escalations.contracts.events import EVENT_TYPES
+from escalations.contracts.registry import EVENT_TYPES
 from escalations.contracts.topics import INTAKE
 from escalations.core.escalation import Tier
 

@@ -14,7 +14,7 @@ from escalations.contracts.envelope import (
     new_event_id,
     schema_uri,
 )
-from escalations.contracts.events import EVENT_TYPE_OF, EVENT_TYPES
+from escalations.contracts.registry import EVENT_TYPE_OF, EVENT_TYPES
 
 P = TypeVar("P", bound=BaseModel)
 

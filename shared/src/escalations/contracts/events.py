@@ -12,7 +12,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from escalations.contracts import topics
 from escalations.core.escalation import ContentRef, EscalationIn, PolicyArea, SourceKind, Tier
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
@@ -208,21 +207,3 @@ class DuplicateMerged(BaseModel):
     reports: int
     previous_tier: Tier
     tier: Tier
-
-
-EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
-    "escalation.received": (topics.INTAKE, EscalationReceived),
-    "escalation.acknowledge_requested": (topics.INTAKE, AcknowledgeRequested),
-    "escalation.resolve_requested": (topics.INTAKE, ResolveRequested),
-    "escalation.reassign_requested": (topics.INTAKE, ReassignRequested),
-    "escalation.assigned": (topics.EVENTS, EscalationAssigned),
-    "escalation.escalated": (topics.EVENTS, EscalationEscalated),
-    "escalation.acknowledged": (topics.EVENTS, EscalationAcknowledged),
-    "escalation.resolved": (topics.EVENTS, EscalationResolved),
-    "escalation.sla_warning": (topics.EVENTS, SlaWarning),
-    "escalation.sla_breached": (topics.EVENTS, SlaBreached),
-    "escalation.duplicate_merged": (topics.EVENTS, DuplicateMerged),
-}
-EVENT_TYPE_OF: dict[type[BaseModel], str] = {
-    model: name for name, (_, model) in EVENT_TYPES.items()
-}

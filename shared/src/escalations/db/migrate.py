@@ -18,6 +18,9 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database schema up to ``revision``; call outside a running event loop."""
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Bring the database schema up to ``revision`` (all heads by default).
+
+    Call outside a running event loop: Alembic's environment runs its own.
+    """
     command.upgrade(alembic_config(database_url), revision)

@@ -10,8 +10,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 from sqlmodel import SQLModel
 
-import escalations.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from escalations.db import load_models
 
+load_models()  # registers every table on SQLModel.metadata
 config = context.config
 target_metadata = SQLModel.metadata
 if not config.get_main_option("sqlalchemy.url"):

@@ -1,0 +1,41 @@
+"""The registry of event types: name -> (topic, payload model).
+
+Every producer and consumer looks types up here. A new event type is a payload model in
+``events.py`` (or a module of its own), one line here, and a golden sample in ``samples/``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from escalations.contracts import topics
+from escalations.contracts.events import (
+    AcknowledgeRequested,
+    DuplicateMerged,
+    EscalationAcknowledged,
+    EscalationAssigned,
+    EscalationEscalated,
+    EscalationReceived,
+    EscalationResolved,
+    ReassignRequested,
+    ResolveRequested,
+    SlaBreached,
+    SlaWarning,
+)
+
+EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
+    "escalation.received": (topics.INTAKE, EscalationReceived),
+    "escalation.acknowledge_requested": (topics.INTAKE, AcknowledgeRequested),
+    "escalation.resolve_requested": (topics.INTAKE, ResolveRequested),
+    "escalation.reassign_requested": (topics.INTAKE, ReassignRequested),
+    "escalation.assigned": (topics.EVENTS, EscalationAssigned),
+    "escalation.escalated": (topics.EVENTS, EscalationEscalated),
+    "escalation.acknowledged": (topics.EVENTS, EscalationAcknowledged),
+    "escalation.resolved": (topics.EVENTS, EscalationResolved),
+    "escalation.sla_warning": (topics.EVENTS, SlaWarning),
+    "escalation.sla_breached": (topics.EVENTS, SlaBreached),
+    "escalation.duplicate_merged": (topics.EVENTS, DuplicateMerged),
+}
+EVENT_TYPE_OF: dict[type[BaseModel], str] = {
+    model: name for name, (_, model) in EVENT_TYPES.items()
+}
