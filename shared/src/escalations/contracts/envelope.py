@@ -30,7 +30,11 @@ class Envelope(BaseModel):
     id: str = Field(min_length=1, max_length=100)
     source: str = Field(min_length=1, max_length=200)
     type: str = Field(min_length=1, max_length=100)
-    subject: str = Field(min_length=1, max_length=100, description="The escalation id")
+    subject: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The escalation id (for schedule commands: the team or person id)",
+    )
     time: datetime
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: str

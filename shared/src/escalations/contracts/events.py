@@ -107,6 +107,34 @@ class ReassignRequested(BaseModel):
     requested_at: datetime
 
 
+class OverrideRequested(BaseModel):
+    """Someone asked that a person cover a team's primary rotation in a window."""
+
+    model_config = _STRICT
+
+    override_id: str
+    team: str
+    person: PersonId
+    start: datetime
+    end: datetime
+    source: str
+    requested_at: datetime
+
+
+class TimeOffRequested(BaseModel):
+    """Someone asked that a person be skipped by every rotation in a window."""
+
+    model_config = _STRICT
+
+    time_off_id: str
+    person: PersonId
+    start: datetime
+    end: datetime
+    reason: Annotated[str, Field(max_length=500)] | None = None
+    source: str
+    requested_at: datetime
+
+
 # --- router events (topic escalations.events.v1) ----------------------------------------
 
 

@@ -17,10 +17,12 @@ from escalations.contracts.events import (
     EscalationEscalated,
     EscalationReceived,
     EscalationResolved,
+    OverrideRequested,
     ReassignRequested,
     ResolveRequested,
     SlaBreached,
     SlaWarning,
+    TimeOffRequested,
 )
 
 EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -28,6 +30,9 @@ EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
     "escalation.acknowledge_requested": (topics.INTAKE, AcknowledgeRequested),
     "escalation.resolve_requested": (topics.INTAKE, ResolveRequested),
     "escalation.reassign_requested": (topics.INTAKE, ReassignRequested),
+    # Schedule commands: keyed by team id (overrides) or person id (time off).
+    "schedule.override_requested": (topics.INTAKE, OverrideRequested),
+    "schedule.time_off_requested": (topics.INTAKE, TimeOffRequested),
     "escalation.assigned": (topics.EVENTS, EscalationAssigned),
     "escalation.escalated": (topics.EVENTS, EscalationEscalated),
     "escalation.acknowledged": (topics.EVENTS, EscalationAcknowledged),

@@ -1,6 +1,7 @@
 """SQLModel tables. Who writes what is in docs/architecture.md; in short:
 
-* router: ``escalations``, ``escalation_history``, ``processed_events``, ``outbox``;
+* router: ``escalations``, ``escalation_history``, ``processed_events``, ``outbox``,
+  ``schedule_overrides``, ``time_off``;
 * intake: ``api_keys`` (through its key CLI and the bootstrap key);
 * notifier: ``deliveries`` (its ledger).
 
@@ -142,3 +143,33 @@ class DeliveryRow(SQLModel, table=True):
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
+
+
+class OverrideRow(SQLModel, table=True):
+    """A person covering a team's primary rotation in a window; written by the router."""
+
+    __tablename__ = "schedule_overrides"
+    __table_args__ = (Index("ix_schedule_overrides_team_end", "team", "end_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    team: str = Field(max_length=100)
+    person: str = Field(max_length=100)
+    start_at: datetime = _ts()
+    end_at: datetime = _ts()
+    source: str = Field(max_length=100)
+    created_at: datetime = _ts()
+
+
+class TimeOffRow(SQLModel, table=True):
+    """A person skipped by every rotation in a window; written by the router."""
+
+    __tablename__ = "time_off"
+    __table_args__ = (Index("ix_time_off_person_end", "person", "end_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    person: str = Field(max_length=100)
+    start_at: datetime = _ts()
+    end_at: datetime = _ts()
+    reason: str | None = Field(default=None, max_length=500)
+    source: str = Field(max_length=100)
+    created_at: datetime = _ts()
