@@ -1,7 +1,5 @@
 """docker-compose.yml parses and is coherent: images, health, ordering, ports, env, mounts."""
 
-# ruff: noqa: SIM300 -- house style (STYLE.md) is `assert expected == actual`
-
 from typing import Any
 
 import pytest

@@ -1,7 +1,5 @@
 """Under compose, webhooks land in the demo inbox: its service, and the config aimed at it."""
 
-# ruff: noqa: SIM300 -- house style (STYLE.md) is `assert expected == actual`
-
 from typing import Any
 
 import pytest

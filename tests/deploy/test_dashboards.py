@@ -1,7 +1,5 @@
 """Grafana dashboards are valid models whose queries use only real metrics and valid PromQL."""
 
-# ruff: noqa: SIM300 -- house style (STYLE.md) is `assert expected == actual`
-
 import re
 from collections.abc import Iterator
 from pathlib import Path

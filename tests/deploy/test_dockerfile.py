@@ -1,7 +1,5 @@
 """The shared Dockerfile builds every compose target from the lock, as a non-root user."""
 
-# ruff: noqa: SIM300 -- house style (STYLE.md) is `assert expected == actual`
-
 import fnmatch
 import json
 import re

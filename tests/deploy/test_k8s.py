@@ -1,7 +1,5 @@
 """Kubernetes manifests parse, reference what exists and agree with compose."""
 
-# ruff: noqa: SIM300 -- house style (STYLE.md) is `assert expected == actual`
-
 from collections.abc import Iterator
 from typing import Any
 

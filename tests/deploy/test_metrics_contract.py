@@ -1,7 +1,5 @@
 """The services define exactly the metrics the dashboards and rules are written against."""
 
-# ruff: noqa: SIM300 -- house style (STYLE.md) is `assert expected == actual`
-
 from types import ModuleType
 
 import pytest

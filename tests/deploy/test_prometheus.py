@@ -1,7 +1,5 @@
 """Alert rules are complete, documented, tested with promtool and use only real metrics."""
 
-# ruff: noqa: SIM300 -- house style (STYLE.md) is `assert expected == actual`
-
 import re
 from pathlib import Path
 from typing import Any

@@ -1,7 +1,5 @@
 """The PromQL reader that feeds the drift checks finds what queries really use."""
 
-# ruff: noqa: SIM300 -- house style (STYLE.md) is `assert expected == actual`
-
 import pytest
 
 from .promql import Matcher, Selector, literal_values, query_use, substitute_grafana_vars
