@@ -27,6 +27,7 @@ from escalations.settings import DEMO_CONFIG
 from escalations_intake.auth import Scope, new_key, store_key
 
 RUN_DIR = Path(".run")
+DEMO_INBOX_PORT = 8083  # where the shipped demo config sends every webhook
 DEMO_SOURCES = (
     ("legal", SourceKind.LEGAL, frozenset(Scope)),
     ("moderation-tool", SourceKind.INTERNAL_TOOL, frozenset({Scope.WRITE, Scope.READ})),
@@ -48,6 +49,16 @@ async def _demo_keys(database_url: str) -> dict[str, str]:
         return keys
     finally:
         await engine.dispose()
+
+
+def _demo_config(inbox_port: int) -> str:
+    """Return the demo config, with its webhooks pointed at the inbox's port if it moved."""
+    if inbox_port == DEMO_INBOX_PORT:
+        return str(DEMO_CONFIG)
+    moved = RUN_DIR / "demo.yaml"
+    text = DEMO_CONFIG.read_text()
+    moved.write_text(text.replace(f"127.0.0.1:{DEMO_INBOX_PORT}/", f"127.0.0.1:{inbox_port}/"))
+    return str(moved.resolve())
 
 
 def _banner(
@@ -106,7 +117,7 @@ def main() -> int:
         upgrade(str(stack.database_url))
         admin_key = os.environ.get("ESCALATIONS_BOOTSTRAP_KEY") or new_key()
         keys = asyncio.run(_demo_keys(str(stack.database_url)))
-        config = os.environ.get("ESCALATIONS_CONFIG", str(DEMO_CONFIG))
+        config = os.environ.get("ESCALATIONS_CONFIG") or _demo_config(ports.inbox)
         env = {
             **os.environ,
             **stack.env(),
