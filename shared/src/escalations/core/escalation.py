@@ -11,7 +11,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, UrlConstraints, field_validator
+from pydantic import (
+    AnyUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    UrlConstraints,
+    field_validator,
+)
 
 
 class PolicyArea(StrEnum):
@@ -112,8 +120,33 @@ class Tier(StrEnum):
 
 _STRICT = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-HttpUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["http", "https"], max_length=2048)]
+MAX_URL = 2000
+
+
+def _short_url(value: object) -> object:
+    # Checked before parsing: normalising may add a character, and the stored form must
+    # validate again wherever the event is read.
+    if isinstance(value, str) and len(value) > MAX_URL:
+        raise ValueError(f"URL longer than {MAX_URL} characters")
+    return value
+
+
+def _no_number(value: object) -> object:
+    # JSON numbers would be read as seconds since 1970: a timestamp must be written out.
+    if isinstance(value, int | float):
+        raise ValueError("timestamp must be an ISO 8601 string such as 2026-11-25T09:14:00Z")
+    return value
+
+
+HttpUrl = Annotated[
+    AnyUrl,
+    UrlConstraints(allowed_schemes=["http", "https"], max_length=2048),
+    BeforeValidator(_short_url),
+]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+Flag = Annotated[bool, Field(strict=True)]
+Count = Annotated[int, Field(ge=0, le=10**15, strict=True)]
+Timestamp = Annotated[datetime, BeforeValidator(_no_number)]
 
 
 def _require_zone(value: datetime | None) -> datetime | None:
@@ -137,9 +170,9 @@ class Reach(BaseModel):
 
     model_config = _STRICT
 
-    impressions_24h: Annotated[int, Field(ge=0)] = 0
-    followers: Annotated[int, Field(ge=0)] = 0
-    accounts_involved: Annotated[int, Field(ge=1)] = 1
+    impressions_24h: Count = 0
+    followers: Count = 0
+    accounts_involved: Annotated[int, Field(ge=1, le=10**9, strict=True)] = 1
 
 
 class Signals(BaseModel):
@@ -149,14 +182,14 @@ class Signals(BaseModel):
 
     imminence: Imminence = Imminence.NONE
     minors: Minors = Minors.NONE
-    at_risk_user: bool = False
-    high_profile_account: bool = False
-    press_inquiry: bool = False
-    advertiser_impact: bool = False
-    executive_request: bool = False
-    ongoing: bool = False
-    graphic: bool = False
-    violation_likelihood: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
+    at_risk_user: Flag = False
+    high_profile_account: Flag = False
+    press_inquiry: Flag = False
+    advertiser_impact: Flag = False
+    executive_request: Flag = False
+    ongoing: Flag = False
+    graphic: Flag = False
+    violation_likelihood: Annotated[float, Field(ge=0.0, le=1.0, strict=True)] = 0.5
 
 
 class Regulatory(BaseModel):
@@ -165,8 +198,8 @@ class Regulatory(BaseModel):
     model_config = _STRICT
 
     regime: Regime = Regime.NONE
-    received_at: datetime | None = None
-    deadline: datetime | None = None
+    received_at: Timestamp | None = None
+    deadline: Timestamp | None = None
     reference: Annotated[str, Field(max_length=200)] | None = None
 
     _zones = field_validator("received_at", "deadline")(_require_zone)
@@ -197,7 +230,7 @@ class EscalationIn(BaseModel):
     signals: Signals = Signals()
     regulatory: Regulatory = Regulatory()
     reporter: Reporter | None = None
-    occurred_at: datetime | None = None
+    occurred_at: Timestamp | None = None
 
     _zones = field_validator("occurred_at")(_require_zone)
 

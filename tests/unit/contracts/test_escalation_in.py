@@ -1,0 +1,73 @@
+"""The escalation request body: strict types, zones, URL schemes and bounds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from pydantic import ValidationError
+
+from escalations.contracts.codec import parse_payload
+from escalations.contracts.envelope import decode
+from escalations.core.escalation import MAX_URL, EscalationIn
+
+BASE = {"title": "Hate speech pin", "policy_area": "hate_speech"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"occurred_at": 0}, "occurred_at"),
+        ({"occurred_at": "2026-11-25T09:10:00"}, "occurred_at"),
+        ({"signals": {"graphic": 1}}, "signals.graphic"),
+        ({"signals": {"violation_likelihood": True}}, "signals.violation_likelihood"),
+        ({"reach": {"followers": "12"}}, "reach.followers"),
+        ({"reach": {"impressions_24h": 10**20}}, "reach.impressions_24h"),
+        (
+            {"regulatory": {"regime": "terreg_removal_order", "received_at": 1}},
+            "regulatory.received_at",
+        ),
+        (
+            {"content_refs": [{"kind": "pin", "id": "1", "url": "ftp://x.example/1"}]},
+            "content_refs.0.url",
+        ),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_lax_or_unknown_input_is_refused(extra: dict[str, Any], field: str) -> None:
+    """Values pydantic would coerce (numbers as times, 1 as true, text as counts) are refused."""
+    with pytest.raises(ValidationError) as caught:
+        EscalationIn.model_validate({**BASE, **extra})
+    locations = {".".join(str(p) for p in error["loc"]) for error in caught.value.errors()}
+    assert any(loc.startswith(field) for loc in locations), locations
+
+
+def test_long_url_is_refused_before_normalising() -> None:
+    """A URL over the limit is refused with the limit in the message."""
+    url = "https://example.com/" + "a" * MAX_URL
+    with pytest.raises(ValidationError, match=f"longer than {MAX_URL}"):
+        EscalationIn.model_validate(
+            {**BASE, "content_refs": [{"kind": "pin", "id": "1", "url": url}]}
+        )
+
+
+def test_accepted_url_survives_a_round_trip_through_an_event() -> None:
+    """A URL at the limit, once normalised and stored in an event, validates again when read."""
+    url = "https://example.com" + "/a" * ((MAX_URL - 19) // 2)
+    esc = EscalationIn.model_validate(
+        {**BASE, "content_refs": [{"kind": "pin", "id": "1", "url": url}]}
+    )
+    again = EscalationIn.model_validate(orjson.loads(orjson.dumps(esc.model_dump(mode="json"))))
+    assert esc == again
+
+
+def test_golden_received_sample_still_parses() -> None:
+    """Strict types accept the JSON the intake writes (strings for times, true/false flags)."""
+    from pathlib import Path
+
+    from escalations.contracts import samples
+
+    raw = (Path(samples.__file__).parent / "escalation.received.json").read_bytes()
+    assert "escalation.received" == decode(raw).type
+    parse_payload(decode(raw))
