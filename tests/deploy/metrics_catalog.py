@@ -12,6 +12,7 @@ TARGET_LABELS: Final = frozenset({"job", "instance"})
 
 TIERS: Final = frozenset({"P0", "P1", "P2", "P3", "P4"})
 SLA_KINDS: Final = frozenset({"acknowledge", "resolve", "regulatory"})
+NOTIFIER_CHANNELS: Final = frozenset({"email", "pagerduty", "slack", "teams", "webhook"})
 
 METRICS: Final[dict[str, frozenset[str]]] = {
     # intake
@@ -76,8 +77,20 @@ LABEL_VALUES: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("router_sla_breaches_total", "tier"): TIERS,
     ("router_assignments_total", "out_of_hours"): frozenset({"true", "false"}),
     ("notifier_deliveries_total", "outcome"): frozenset(
-        {"sent", "retried", "failed", "dead_lettered", "duplicate_skipped"}
+        {
+            "sent",
+            "retried",
+            "failed",
+            "dead_lettered",
+            "deferred",
+            "duplicate_skipped",
+            "skipped_quiet_hours",
+        }
     ),
+    ("notifier_deliveries_total", "channel"): NOTIFIER_CHANNELS,
+    ("notifier_delivery_latency_seconds", "channel"): NOTIFIER_CHANNELS,
+    ("notifier_retries_total", "channel"): NOTIFIER_CHANNELS,
+    ("notifier_circuit_open", "channel"): NOTIFIER_CHANNELS,
     ("up", "job"): frozenset({"intake", "router", "notifier", "prometheus"}),
 }
 

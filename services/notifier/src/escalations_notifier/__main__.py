@@ -30,6 +30,7 @@ async def run(settings: NotifierSettings, config: Config) -> None:
     app = health_app({"kafka": deps.check_kafka, "postgres": deps.check_postgres})
     tasks = [
         asyncio.create_task(consume(deps.consumer, deps.notifier, stop), name="consume"),
+        asyncio.create_task(deps.retrier.run(stop), name="retry"),
         asyncio.create_task(
             serve_health(app, settings.http_host, settings.http_port, stop), name="health"
         ),
@@ -60,6 +61,8 @@ def main() -> int:
         print(f"notifier: cannot start:\n{exc}", file=sys.stderr)
         return 2
     configure_logging("notifier", settings.log_level)
+    # httpx logs every request at INFO: at thousands of deliveries a second that is noise.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     asyncio.run(run(settings, config))
     return 0
 

@@ -1,24 +1,52 @@
-"""One retry wrapper for every channel: backoff with jitter, Retry-After, then the DLQ."""
+"""One retry wrapper for every channel: breaker, backoff with jitter, Retry-After, then the DLQ.
+
+A fetched batch is delivered with a bounded inline budget (``inline_seconds``): a message
+that still fails after it is handed to the ledger's retry queue, so one slow or dead
+endpoint never holds a partition. Messages of one escalation go out one after another, in
+event order; different escalations go out concurrently.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 import orjson
-from aiokafka import AIOKafkaProducer
 
 from escalations.contracts.topics import NOTIFICATIONS_DLQ
 from escalations.kafka import CONTENT_TYPE
 from escalations_notifier import metrics
+from escalations_notifier.breaker import Breakers
 from escalations_notifier.channels import Channel, DeliveryError, Message
-from escalations_notifier.ledger import DEAD_LETTERED, SENT, Ledger
+from escalations_notifier.ledger import DEAD_LETTERED, RETRYING, SENT, Key, Outcome
+from escalations_notifier.templates import TemplateError
 
 log = logging.getLogger(__name__)
+
+
+class OutcomeLog(Protocol):
+    """Where outcomes are recorded (the ledger)."""
+
+    async def finish(self, outcomes: Sequence[Outcome]) -> None:
+        """Record where each delivery stands."""
+        ...
+
+
+class DlqProducer(Protocol):
+    """What parking needs of a Kafka producer."""
+
+    async def send_and_wait(
+        self, topic: str, value: bytes, key: bytes, headers: list[tuple[str, bytes]]
+    ) -> Any:
+        """Send one record and wait for the broker's acknowledgement."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -28,13 +56,22 @@ class RetryPolicy:
     max_attempts: int
     base_seconds: float
     max_seconds: float
+    inline_seconds: float = 2.0
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Return the wait before the next attempt: full jitter, or what the server asked."""
+        """Return the wait before the next attempt: what the server asked, else full jitter."""
         if retry_after is not None:
             return min(retry_after, self.max_seconds)
         ceiling = min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        return random.uniform(0, ceiling)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A message to try, with the attempts already spent on it."""
+
+    message: Message
+    attempts: int = 0
 
 
 class Deliverer:
@@ -43,56 +80,129 @@ class Deliverer:
     def __init__(
         self,
         channels: Mapping[str, Channel],
-        ledger: Ledger,
-        producer: AIOKafkaProducer,
+        ledger: OutcomeLog,
+        producer: DlqProducer,
         policy: RetryPolicy,
+        breakers: Breakers,
+        max_in_flight: int = 64,
     ) -> None:
+        # Bounded sends: httpcore's pool gets slow (quadratic) with a long queue of waiters.
+        self._in_flight = asyncio.Semaphore(max_in_flight)
         self._channels = channels
         self._ledger = ledger
         self._producer = producer
         self._policy = policy
+        self._breakers = breakers
 
     @property
     def channel_names(self) -> tuple[str, ...]:
         """Return the channels this deliverer has adapters for."""
         return tuple(self._channels)
 
-    async def deliver(self, message: Message, event_time: datetime) -> None:
-        """Send unless the ledger says it was sent; park it in the DLQ if it cannot be."""
-        if not await self._ledger.claim(message):
-            metrics.DELIVERIES.labels(message.channel, "duplicate_skipped").inc()
-            return
-        channel = self._channels[message.channel]
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                await channel.send(message)
-            except DeliveryError as exc:
-                if not exc.retryable or attempt >= self._policy.max_attempts:
-                    await self._park(message, attempt, str(exc))
-                    return
-                metrics.RETRIES.labels(message.channel).inc()
-                metrics.DELIVERIES.labels(message.channel, "retried").inc()
-                await asyncio.sleep(self._policy.delay(attempt, exc.retry_after))
-                continue
-            await self._ledger.finish(message, SENT, attempt, None)
-            metrics.DELIVERIES.labels(message.channel, "sent").inc()
-            elapsed = (datetime.now(UTC) - event_time).total_seconds()
-            metrics.LATENCY.labels(message.channel).observe(max(0.0, elapsed))
-            return
+    async def run(self, attempts: Sequence[Attempt], blocked: frozenset[Key] = frozenset()) -> None:
+        """Deliver a batch (in order per escalation), park failures, and record every outcome."""
+        streams: dict[str, list[Attempt]] = defaultdict(list)
+        for attempt in attempts:
+            streams[attempt.message.escalation_id].append(attempt)
+        deadline = time.monotonic() + self._policy.inline_seconds
+        results = await asyncio.gather(
+            *(self._stream(items, blocked, deadline) for items in streams.values())
+        )
+        outcomes = [outcome for result in results for outcome in result]
+        parked = [o for o in outcomes if o.status == DEAD_LETTERED]
+        by_key = {a.message.key: a.message for a in attempts}
+        for outcome in parked:
+            await self._park(by_key[outcome.key], outcome)
+        await self._ledger.finish(outcomes)
+        for outcome in outcomes:
+            message = by_key[outcome.key]
+            if outcome.status == SENT:
+                elapsed = (datetime.now(UTC) - message.event_time).total_seconds()
+                metrics.LATENCY.labels(message.channel).observe(max(0.0, elapsed))
+        if parked:
+            metrics.DLQ_SIZE.inc(len(parked))
 
-    async def _park(self, message: Message, attempts: int, error: str) -> None:
+    async def _stream(
+        self, items: Sequence[Attempt], blocked: frozenset[Key], deadline: float
+    ) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        waiting: set[tuple[str, str]] = set()
+        for item in items:
+            message = item.message
+            stream = (message.recipient, message.channel)
+            if message.key in blocked or stream in waiting:
+                # Something older in this stream is still queued: keep the order, queue too.
+                outcomes.append(Outcome(message.key, RETRYING, item.attempts, "queued", 0.0))
+                metrics.DELIVERIES.labels(message.channel, "deferred").inc()
+                waiting.add(stream)
+                continue
+            outcome = await self.attempt(item, deadline)
+            if outcome.status == RETRYING:
+                waiting.add(stream)
+            outcomes.append(outcome)
+        return outcomes
+
+    async def attempt(self, item: Attempt, deadline: float) -> Outcome:
+        """Send with retries until sent, permanently failed, or out of inline time."""
+        message, attempts = item.message, item.attempts
+        channel = self._channels.get(message.channel)
+        if channel is None or not message.address:
+            error = (
+                f"no {message.channel} adapter is configured"
+                if channel is None
+                else f"no {message.channel} contact for {message.recipient} in the configuration"
+            )
+            metrics.DELIVERIES.labels(message.channel, "failed").inc()
+            return Outcome(message.key, DEAD_LETTERED, attempts, error)
+        endpoint = channel.endpoint(message)
+        while True:
+            wait = self._breakers.allow(message.channel, endpoint)
+            if wait is not None:
+                metrics.DELIVERIES.labels(message.channel, "deferred").inc()
+                return Outcome(message.key, RETRYING, attempts, "circuit open", wait)
+            attempts += 1
+            failure = await self._send(channel, endpoint, message)
+            if failure is None:
+                metrics.DELIVERIES.labels(message.channel, "sent").inc()
+                return Outcome(message.key, SENT, attempts)
+            error = str(failure)
+            if not failure.retryable or attempts >= self._policy.max_attempts:
+                metrics.DELIVERIES.labels(message.channel, "failed").inc()
+                return Outcome(message.key, DEAD_LETTERED, attempts, error)
+            delay = self._policy.delay(attempts, failure.retry_after)
+            metrics.RETRIES.labels(message.channel).inc()
+            metrics.DELIVERIES.labels(message.channel, "retried").inc()
+            if time.monotonic() + delay > deadline:
+                metrics.DELIVERIES.labels(message.channel, "deferred").inc()
+                return Outcome(message.key, RETRYING, attempts, error, delay)
+            await asyncio.sleep(delay)
+
+    async def _send(
+        self, channel: Channel, endpoint: str, message: Message
+    ) -> DeliveryError | None:
+        try:
+            async with self._in_flight:
+                await channel.send(message)
+        except DeliveryError as exc:
+            if exc.retryable:
+                self._breakers.failure(message.channel, endpoint)
+            return exc
+        except TemplateError as exc:
+            return DeliveryError(str(exc), retryable=False)
+        self._breakers.success(message.channel, endpoint)
+        return None
+
+    async def _park(self, message: Message, outcome: Outcome) -> None:
         record = {
             "event_id": message.event_id,
             "event_type": message.event_type,
             "escalation_id": message.escalation_id,
             "recipient": message.recipient,
             "channel": message.channel,
-            "address": message.address,
-            "attempts": attempts,
-            "last_error": error,
+            "attempts": outcome.attempts,
+            "last_error": outcome.error,
             "parked_at": datetime.now(UTC).isoformat(),
+            "event_time": message.event_time.isoformat(),
             "body": message.body,
         }
         await self._producer.send_and_wait(
@@ -101,17 +211,16 @@ class Deliverer:
             key=message.escalation_id.encode(),
             headers=[CONTENT_TYPE],
         )
-        await self._ledger.finish(message, DEAD_LETTERED, attempts, error)
         metrics.DELIVERIES.labels(message.channel, "dead_lettered").inc()
-        metrics.DLQ_SIZE.inc()
         log.error(
             "delivery parked in %s after %d attempts: %s",
             NOTIFICATIONS_DLQ,
-            attempts,
-            error,
+            outcome.attempts,
+            outcome.error,
             extra={
                 "escalation_id": message.escalation_id,
                 "event_id": message.event_id,
                 "channel": message.channel,
+                "recipient": message.recipient,
             },
         )

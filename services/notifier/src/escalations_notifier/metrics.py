@@ -6,7 +6,20 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from escalations_notifier.channels import CHANNELS
 
-OUTCOMES = ("sent", "retried", "failed", "dead_lettered", "duplicate_skipped")
+# sent: accepted by the channel; retried: an attempt failed and will be retried;
+# failed: a permanent failure or the last attempt; dead_lettered: parked in the DLQ topic;
+# deferred: handed to the retry queue (inline budget spent, circuit open, or queued behind
+# an older message of the same stream); duplicate_skipped: the ledger had it already;
+# skipped_quiet_hours: held back by the recipient's quiet hours (recorded in the ledger).
+OUTCOMES = (
+    "sent",
+    "retried",
+    "failed",
+    "dead_lettered",
+    "deferred",
+    "duplicate_skipped",
+    "skipped_quiet_hours",
+)
 
 DELIVERIES = Counter(
     "notifier_deliveries_total", "Delivery attempts by channel and outcome", ["channel", "outcome"]
@@ -19,7 +32,9 @@ LATENCY = Histogram(
 )
 RETRIES = Counter("notifier_retries_total", "Retries by channel", ["channel"])
 DLQ_SIZE = Gauge("notifier_dlq_size", "Deliveries parked in the dead-letter topic")
-CIRCUIT_OPEN = Gauge("notifier_circuit_open", "1 while a channel's circuit is open", ["channel"])
+CIRCUIT_OPEN = Gauge(
+    "notifier_circuit_open", "Endpoints of a channel with an open or half-open circuit", ["channel"]
+)
 CONSUMER_LAG = Gauge("notifier_consumer_lag", "Records behind the log end", ["partition"])
 
 for _channel in CHANNELS:
@@ -28,3 +43,8 @@ for _channel in CHANNELS:
     CIRCUIT_OPEN.labels(_channel)
     for _outcome in OUTCOMES:
         DELIVERIES.labels(_channel, _outcome)
+
+
+def set_circuit_open(channel: str, count: int) -> None:
+    """Publish how many endpoints of a channel have an open circuit."""
+    CIRCUIT_OPEN.labels(channel).set(count)

@@ -2,85 +2,184 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
 from escalations.contracts.envelope import Envelope
-from escalations.contracts.events import EscalationAssigned, EscalationEscalated, EscalationSummary
+from escalations.contracts.events import (
+    DuplicateMerged,
+    EscalationAcknowledged,
+    EscalationAssigned,
+    EscalationEscalated,
+    EscalationResolved,
+    EscalationSummary,
+    SlaBreached,
+    SlaWarning,
+)
 from escalations.core.config import Config
+from escalations.core.escalation import Tier
+from escalations_notifier.body import Audience, Links, build_body
 from escalations_notifier.channels import Message
+
+# Channels that open something the recipient must close: told when it is acked/resolved.
+CLOSABLE = ("pagerduty", "webhook")
+# Channels that never wake anyone, so they still go out in quiet hours.
+QUIET_CHANNELS = frozenset({"email"})
+TEAM_CHAT_TIERS = frozenset({Tier.P0, Tier.P1})
+TEAM_CHAT_EVENTS = (EscalationAssigned, EscalationEscalated, SlaBreached)
+TEAM_PREFIX = "team:"
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A message held back on purpose; recorded in the ledger, never silent."""
+
+    message: Message
+    reason: str
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Messages to send, and planned channels that have no adapter (reported, not dropped)."""
+    """Messages to send, messages held back, and planned channels that cannot be used."""
 
-    messages: list[Message]
-    unavailable: list[tuple[str, str]]
+    messages: list[Message] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    unavailable: list[tuple[str, str]] = field(default_factory=list)
 
 
-def recipients(payload: BaseModel) -> tuple[str, ...]:
-    """Return who must hear about this event."""
+def _unique(people: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p for p in people if p))
+
+
+def recipients(payload: BaseModel, config: Config) -> tuple[str, ...]:
+    """Return the people who must hear about this event (closing events aside)."""
     if isinstance(payload, EscalationAssigned):
         return (payload.owner,)
     if isinstance(payload, EscalationEscalated):
-        return payload.targets
+        return _unique(payload.targets)
+    owner = payload.escalation.owner if hasattr(payload, "escalation") else None
+    if isinstance(payload, SlaWarning):
+        return _unique([owner])
+    if isinstance(payload, SlaBreached):
+        team = config.teams_by_id.get(payload.escalation.team or "")
+        return _unique([owner, team.lead if team else None])
+    if isinstance(payload, DuplicateMerged) and payload.tier < payload.previous_tier:
+        return _unique([owner])  # only a repeat report that raised the tier is news
     return ()
 
 
-def _body(
-    envelope: Envelope, summary: EscalationSummary, recipient: str, public_url: str
-) -> dict[str, Any]:
-    escalation = summary.model_dump(mode="json")
-    if summary.sensitive:
-        # SPEC §7: sensitive escalations carry no description, URLs or content ids.
-        escalation["description"] = None
-        escalation["content_refs"] = []
-    return {
-        "event": envelope.type,
-        "event_id": envelope.id,
-        "time": envelope.time.isoformat(),
-        "recipient": recipient,
-        "escalation": escalation,
-        "links": {"view": f"{public_url}/v1/escalations/{summary.id}"},
-    }
+def _owner_name(config: Config, summary: EscalationSummary) -> str | None:
+    person = config.people_by_id.get(summary.owner or "")
+    return person.name if person else summary.owner
 
 
-def plan(
-    envelope: Envelope,
-    payload: BaseModel,
-    config: Config,
-    available: tuple[str, ...],
-    public_url: str,
-) -> Plan:
-    """Return the messages for one event, one per recipient and channel."""
-    summary: EscalationSummary | None = getattr(payload, "escalation", None)
-    if summary is None:
-        return Plan([], [])
-    messages: list[Message] = []
-    unavailable: list[tuple[str, str]] = []
-    for recipient in recipients(payload):
-        person = config.people_by_id.get(recipient)
-        if person is None:
-            unavailable.append((recipient, "unknown person"))
-            continue
-        for channel in person.channels_for(summary.tier):
-            address = getattr(person.contacts, channel.value)
-            if channel.value not in available or address is None:
-                unavailable.append((recipient, channel.value))
+class Planner:
+    """Plans the messages of one event; holds the configuration and link settings."""
+
+    def __init__(self, config: Config, available: Iterable[str], links: Links) -> None:
+        self._config = config
+        self._available = frozenset(available)
+        self._links = links
+
+    def plan(
+        self,
+        envelope: Envelope,
+        payload: BaseModel,
+        paged: Iterable[tuple[str, str]] = (),
+    ) -> Plan:
+        """Return the messages for one event; ``paged`` lists (recipient, channel) already paged."""
+        summary: EscalationSummary | None = getattr(payload, "escalation", None)
+        if summary is None:
+            return Plan()
+        result = Plan()
+        if isinstance(payload, EscalationAcknowledged | EscalationResolved):
+            for recipient, channel in paged:
+                if channel in CLOSABLE:
+                    self._add(result, envelope, payload, recipient, channel, quiet=False)
+            return result
+        for recipient in recipients(payload, self._config):
+            person = self._config.people_by_id.get(recipient)
+            if person is None:
+                result.unavailable.append((recipient, "unknown person"))
                 continue
-            body = _body(envelope, summary, recipient, public_url)
-            messages.append(
-                Message(
-                    envelope.id,
-                    envelope.type,
-                    summary.id,
-                    recipient,
-                    channel.value,
-                    str(address),
-                    body,
-                )
-            )
-    return Plan(messages, unavailable)
+            quiet = summary.tier != Tier.P0 and person.in_quiet_hours(envelope.time)
+            for channel in person.channels_for(summary.tier):
+                self._add(result, envelope, payload, recipient, channel.value, quiet=quiet)
+        self._team_chat(result, envelope, payload, summary)
+        return result
+
+    def _team_chat(
+        self, result: Plan, envelope: Envelope, payload: BaseModel, summary: EscalationSummary
+    ) -> None:
+        team = self._config.teams_by_id.get(summary.team or "")
+        if team is None or summary.tier not in TEAM_CHAT_TIERS:
+            return
+        if not isinstance(payload, TEAM_CHAT_EVENTS):
+            return
+        audience = Audience(TEAM_PREFIX + team.id, team.name, team_channel=True)
+        for channel in ("slack", "teams"):
+            address = getattr(team.chat, channel)
+            if address is not None:
+                self._emit(result, envelope, payload, audience, channel, str(address), None)
+
+    def _add(
+        self,
+        result: Plan,
+        envelope: Envelope,
+        payload: BaseModel,
+        recipient: str,
+        channel: str,
+        *,
+        quiet: bool,
+    ) -> None:
+        person = self._config.people_by_id.get(recipient)
+        address = getattr(person.contacts, channel, None) if person else None
+        if person is None or address is None or channel not in self._available:
+            result.unavailable.append((recipient, channel))
+            return
+        audience = Audience(person.id, person.name, person.timezone)
+        reason = None
+        if quiet and channel not in QUIET_CHANNELS and person.quiet_hours is not None:
+            hours = person.quiet_hours
+            reason = f"quiet hours {hours.start}-{hours.end} {person.timezone}"
+        self._emit(result, envelope, payload, audience, channel, str(address), reason)
+
+    def _emit(
+        self,
+        result: Plan,
+        envelope: Envelope,
+        payload: BaseModel,
+        audience: Audience,
+        channel: str,
+        address: str,
+        skip_reason: str | None,
+    ) -> None:
+        summary: EscalationSummary = payload.escalation  # type: ignore[attr-defined]
+        owner = _owner_name(self._config, summary)
+        body = build_body(envelope, payload, audience, channel, self._links, owner)
+        message = Message(
+            envelope.id,
+            envelope.type,
+            summary.id,
+            audience.id,
+            channel,
+            address,
+            body,
+            envelope.time,
+        )
+        if skip_reason is None:
+            result.messages.append(message)
+        else:
+            result.skipped.append(Skip(message, skip_reason))
+
+    def address(self, recipient: str, channel: str) -> str | None:
+        """Return where a recipient is reached on a channel now (for retries and replays)."""
+        if recipient.startswith(TEAM_PREFIX):
+            team = self._config.teams_by_id.get(recipient.removeprefix(TEAM_PREFIX))
+            value = getattr(team.chat, channel, None) if team else None
+        else:
+            person = self._config.people_by_id.get(recipient)
+            value = getattr(person.contacts, channel, None) if person else None
+        return None if value is None else str(value)

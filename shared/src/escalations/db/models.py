@@ -132,6 +132,14 @@ class DeliveryRow(SQLModel, table=True):
     """The notifier's ledger: one row per (event, recipient, channel), written before sending."""
 
     __tablename__ = "deliveries"
+    __table_args__ = (
+        # The retry queue: rows someone must (re)send, by when (migration 0005).
+        Index(
+            "ix_deliveries_due",
+            "next_attempt_at",
+            postgresql_where=text("status IN ('pending', 'retrying')"),
+        ),
+    )
 
     event_id: str = Field(primary_key=True, max_length=100)
     recipient: str = Field(primary_key=True, max_length=100)
@@ -143,6 +151,12 @@ class DeliveryRow(SQLModel, table=True):
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
+    # Migration 0005: what a retry or a DLQ replay needs to send again. The address is not
+    # stored (chat webhook URLs are credentials); it is looked up in the configuration.
+    event_type: str | None = Field(default=None, max_length=60)
+    event_time: datetime | None = _ts(nullable=True)
+    body: dict[str, Any] | None = _json(nullable=True)
+    next_attempt_at: datetime | None = _ts(nullable=True)
 
 
 class OverrideRow(SQLModel, table=True):

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
 class Message:
-    """One notification to one recipient through one channel."""
+    """One notification to one recipient through one channel.
+
+    ``body`` is plain JSON data (stored in the ledger and the DLQ, so a replay can rebuild
+    the message); each adapter renders it in its own format.
+    """
 
     event_id: str
     event_type: str
@@ -17,10 +23,20 @@ class Message:
     channel: str
     address: str
     body: dict[str, Any]
+    event_time: datetime
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Return the ledger key: (event id, recipient, channel)."""
+        return (self.event_id, self.recipient, self.channel)
 
 
 class DeliveryError(Exception):
-    """A failed send; ``retryable`` says whether trying again can help."""
+    """A failed send; ``retryable`` says whether trying again can help.
+
+    The text must never contain a secret: no webhook URL (Slack and Teams URLs are
+    credentials), routing key or password. It is stored in the ledger and the DLQ.
+    """
 
     def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -33,6 +49,27 @@ class Channel(Protocol):
 
     name: str
 
+    def endpoint(self, message: Message) -> str:
+        """Return the key of the endpoint the message goes to (for its circuit breaker)."""
+        ...
+
     async def send(self, message: Message) -> None:
         """Deliver the message or raise ``DeliveryError``."""
         ...
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Parse a Retry-After header: delta seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if now is None or when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())

@@ -1,0 +1,143 @@
+"""The notifier's ledger against real Postgres: batch claims, ordering, leases, replay."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from devstack.stack import Stack
+from escalations.db.engine import make_engine
+from escalations_notifier.channels import Message
+from escalations_notifier.ledger import Ledger, Outcome
+from tests.e2e.notifier.databases import fresh_database
+
+pytestmark = pytest.mark.integration
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def database(stack: Stack) -> str:
+    """A migrated database of this module's own."""
+    assert stack.database_url is not None
+    return fresh_database(stack.database_url, "notifier_ledger_test")
+
+
+@pytest.fixture
+async def engine(database: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on an emptied ledger."""
+    engine = make_engine(database)
+    async with engine.begin() as conn:
+        await conn.execute(text("TRUNCATE deliveries"))
+    yield engine
+    await engine.dispose()
+
+
+def msg(event: str, escalation: str = "x1", channel: str = "pagerduty") -> Message:
+    """Return a message for ana."""
+    return Message(
+        event, "escalation.assigned", escalation, "ana", channel, "KEY", {"n": event}, AT
+    )
+
+
+async def statuses(engine: AsyncEngine) -> dict[str, str]:
+    """Return event id -> status."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT event_id, status FROM deliveries"))
+        return {r[0]: r[1] for r in rows}
+
+
+async def test_claim_owns_new_rows_only(engine: AsyncEngine) -> None:
+    """The first claim owns the rows; a redelivered batch owns nothing."""
+    ledger = Ledger(engine, 60)
+    first = await ledger.claim([msg("e1"), msg("e2", "x2")], [])
+    again = await ledger.claim([msg("e1"), msg("e2", "x2")], [])
+    assert ({("e1", "ana", "pagerduty"), ("e2", "ana", "pagerduty")}, set()) == (
+        set(first.owned), set(again.owned),
+    )  # fmt: skip
+
+
+async def test_sent_rows_are_never_claimed_again(engine: AsyncEngine) -> None:
+    """After finish(sent), neither a redelivery nor the retry queue sends it again."""
+    ledger = Ledger(engine, 0.01)
+    await ledger.claim([msg("e1")], [])
+    await ledger.finish([Outcome(("e1", "ana", "pagerduty"), "sent", 1)])
+    await asyncio.sleep(0.05)
+    assert (frozenset(), [], {"e1": "sent"}) == (
+        (await ledger.claim([msg("e1")], [])).owned, await ledger.lease_due(10),
+        await statuses(engine),
+    )  # fmt: skip
+
+
+async def test_quiet_hours_skips_are_recorded(engine: AsyncEngine) -> None:
+    """A skipped message gets a final row with the reason, and is never sent."""
+    ledger = Ledger(engine, 60)
+    claimed = await ledger.claim([], [(msg("e1"), "quiet hours 22:00-07:00 UTC")])
+    async with engine.connect() as conn:
+        row = (await conn.execute(text("SELECT status, last_error FROM deliveries"))).one()
+    expected = ("skipped", "quiet hours 22:00-07:00 UTC")
+    assert ({("e1", "ana", "pagerduty")}, frozenset(), expected) == (
+        set(claimed.skipped), claimed.owned, tuple(row),
+    )  # fmt: skip
+
+
+async def test_expired_lease_is_picked_up_by_the_retry_queue(engine: AsyncEngine) -> None:
+    """A pending row whose sender died is leased again once, with its stored body."""
+    ledger = Ledger(engine, 0.2)
+    await ledger.claim([msg("e1")], [])
+    assert [] == await ledger.lease_due(10)
+    await asyncio.sleep(0.3)
+    leased = await ledger.lease_due(10)
+    assert ([("e1", "ana", "pagerduty")], {"n": "e1"}, []) == (
+        [r.key for r in leased], leased[0].body, await ledger.lease_due(10),
+    )  # fmt: skip
+
+
+async def test_newer_message_of_a_stream_waits_behind_an_unfinished_one(
+    engine: AsyncEngine,
+) -> None:
+    """A resolve claimed while the page is still retrying is blocked, then leased after it."""
+    ledger = Ledger(engine, 60)
+    await ledger.claim([msg("page")], [])
+    await ledger.finish([Outcome(("page", "ana", "pagerduty"), "retrying", 1, "503", 0.0)])
+    resolve = Message("res", "escalation.resolved", "x1", "ana", "pagerduty", "KEY", {}, AT)
+    claimed = await ledger.claim([resolve], [])
+    assert {("res", "ana", "pagerduty")} == set(claimed.blocked)
+    await ledger.finish([Outcome(("res", "ana", "pagerduty"), "retrying", 0, "queued", 0.0)])
+    assert ["page"] == [r.key[0] for r in await ledger.lease_due(10)]
+    await ledger.finish([Outcome(("page", "ana", "pagerduty"), "sent", 2)])
+    assert ["res"] == [r.key[0] for r in await ledger.lease_due(10)]
+
+
+async def test_paged_lists_open_pages_per_escalation(engine: AsyncEngine) -> None:
+    """Sent or pending pages and webhooks count; chat, parked and closing rows do not."""
+    ledger = Ledger(engine, 60)
+    await ledger.claim([msg("a", "x1"), msg("b", "x1", "webhook"), msg("c", "x1", "slack"),
+                        msg("d", "x2")], [])  # fmt: skip
+    await ledger.finish([Outcome(("d", "ana", "pagerduty"), "dead_lettered", 6, "gone")])
+    found = await ledger.paged(["x1", "x2", "x3"])
+    assert {"x1": [("ana", "pagerduty"), ("ana", "webhook")], "x2": [], "x3": []} == found
+
+
+async def test_replay_moves_parked_rows_back_once(engine: AsyncEngine) -> None:
+    """Replay only touches dead-lettered rows, and only once."""
+    ledger = Ledger(engine, 60)
+    await ledger.claim([msg("e1"), msg("e2", "x2")], [])
+    await ledger.finish([Outcome(("e1", "ana", "pagerduty"), "dead_lettered", 6, "503"),
+                         Outcome(("e2", "ana", "pagerduty"), "sent", 1)])  # fmt: skip
+    keys = [("e1", "ana", "pagerduty"), ("e2", "ana", "pagerduty")]
+    assert (1, [("e1", "ana", "pagerduty")], []) == (
+        await ledger.parked(), await ledger.replay(keys), await ledger.replay(keys),
+    )  # fmt: skip
+    assert ({"e1": "retrying", "e2": "sent"}, 0) == (await statuses(engine), await ledger.parked())
+
+
+async def test_one_batch_claim_of_a_thousand_messages(engine: AsyncEngine) -> None:
+    """A large batch is claimed in one statement (array parameters, no parameter limit)."""
+    ledger = Ledger(engine, 60)
+    messages = [msg(f"e{i}", f"x{i}") for i in range(1000)]
+    assert 1000 == len((await ledger.claim(messages, [])).owned)

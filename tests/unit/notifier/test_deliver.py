@@ -1,0 +1,192 @@
+"""The retry wrapper: backoff, Retry-After, breaker parking, inline budget, DLQ, ordering."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+import pytest
+
+from escalations_notifier.breaker import Breakers, State
+from escalations_notifier.channels import DeliveryError, Message
+from escalations_notifier.deliver import Attempt, Deliverer, RetryPolicy
+from escalations_notifier.ledger import Outcome
+
+from .fixtures import NOW
+
+FAST = RetryPolicy(max_attempts=4, base_seconds=0.001, max_seconds=0.002, inline_seconds=5)
+
+
+class FakeChannel:
+    """Fails with the scripted errors, then succeeds; records what it sent."""
+
+    name = "webhook"
+
+    def __init__(self, failures: Sequence[DeliveryError] = ()) -> None:
+        self.failures = list(failures)
+        self.sent: list[str] = []
+        self.calls = 0
+
+    def endpoint(self, message: Message) -> str:
+        return "https://receiver"
+
+    async def send(self, message: Message) -> None:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(message.event_id)
+
+
+class FakeLedger:
+    """Records outcomes."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
+
+    async def finish(self, outcomes: Sequence[Outcome]) -> None:
+        self.outcomes += outcomes
+
+
+class FakeProducer:
+    """Records DLQ records."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    async def send_and_wait(self, topic: str, value: bytes, key: bytes, headers: Any) -> None:
+        self.records.append({"topic": topic, **orjson.loads(value)})
+
+
+def message(
+    event_id: str = "e1", escalation: str = "x1", event_type: str = "escalation.assigned"
+) -> Message:
+    """Return a webhook message."""
+    return Message(
+        event_id, event_type, escalation, "ana", "webhook", "https://receiver/a", {}, NOW
+    )
+
+
+def deliverer(
+    channel: FakeChannel, policy: RetryPolicy = FAST, breaker_failures: int = 100
+) -> tuple[Deliverer, FakeLedger, FakeProducer, Breakers]:
+    """Return a deliverer over fakes."""
+    ledger, producer = FakeLedger(), FakeProducer()
+    breakers = Breakers(breaker_failures, 60.0)
+    return (
+        Deliverer({"webhook": channel}, ledger, producer, policy, breakers),
+        ledger,
+        producer,
+        breakers,
+    )
+
+
+def retryable(retry_after: float | None = None) -> DeliveryError:
+    """Return a transient failure."""
+    return DeliveryError("webhook answered 503", retryable=True, retry_after=retry_after)
+
+
+async def test_transient_failures_are_retried_and_sent_once() -> None:
+    """Three 503s, then success: one delivery, recorded as sent after four attempts."""
+    channel = FakeChannel([retryable()] * 3)
+    d, ledger, producer, _ = deliverer(channel)
+    await d.run([Attempt(message())])
+    assert (["e1"], [Outcome(("e1", "ana", "webhook"), "sent", 4)], []) == (
+        channel.sent, ledger.outcomes, producer.records,
+    )  # fmt: skip
+
+
+async def test_permanent_failure_is_parked_at_once_with_the_error() -> None:
+    """A 400 is not retried: one attempt, a DLQ record with the last error."""
+    channel = FakeChannel([DeliveryError("webhook answered 400", retryable=False)])
+    d, ledger, producer, _ = deliverer(channel)
+    await d.run([Attempt(message())])
+    assert (1, "dead_lettered", "webhook answered 400") == (
+        channel.calls, ledger.outcomes[0].status, producer.records[0]["last_error"],
+    )  # fmt: skip
+    assert ("notifications.dlq.v1", 1) == (
+        producer.records[0]["topic"],
+        producer.records[0]["attempts"],
+    )
+
+
+async def test_max_attempts_then_dlq() -> None:
+    """A receiver that never recovers gets max_attempts tries, then the DLQ."""
+    channel = FakeChannel([retryable()] * 10)
+    d, ledger, producer, _ = deliverer(channel)
+    await d.run([Attempt(message())])
+    assert (4, "dead_lettered", 1) == (
+        channel.calls,
+        ledger.outcomes[0].status,
+        len(producer.records),
+    )
+
+
+async def test_out_of_inline_time_hands_over_to_the_retry_queue() -> None:
+    """A Retry-After beyond the inline budget defers the message with that delay."""
+    channel = FakeChannel([retryable(retry_after=30.0)])
+    policy = RetryPolicy(max_attempts=5, base_seconds=0.01, max_seconds=60, inline_seconds=1)
+    d, ledger, _, _ = deliverer(channel, policy)
+    await d.run([Attempt(message())])
+    assert [
+        Outcome(("e1", "ana", "webhook"), "retrying", 1, "webhook answered 503", 30.0)
+    ] == ledger.outcomes
+
+
+async def test_open_circuit_parks_without_sending() -> None:
+    """Once the breaker is open, further messages wait in the queue without a request."""
+    channel = FakeChannel([retryable()] * 10)
+    policy = RetryPolicy(max_attempts=10, base_seconds=0.001, max_seconds=0.001, inline_seconds=5)
+    d, ledger, _, breakers = deliverer(channel, policy, breaker_failures=2)
+    await d.run([Attempt(message("e1", "x1")), Attempt(message("e2", "x2"))])
+    assert State.OPEN == breakers.state("webhook", "https://receiver")
+    assert (2, {"retrying"}) == (channel.calls, {o.status for o in ledger.outcomes})
+    assert {"circuit open"} == {o.error for o in ledger.outcomes}
+
+
+async def test_later_messages_of_a_stream_queue_behind_a_deferred_one() -> None:
+    """If a page is deferred, the resolve for the same escalation must not overtake it."""
+    channel = FakeChannel([retryable(retry_after=30.0)])
+    policy = RetryPolicy(max_attempts=5, base_seconds=0.01, max_seconds=60, inline_seconds=1)
+    d, ledger, _, _ = deliverer(channel, policy)
+    await d.run([Attempt(message("e1")), Attempt(message("e2", event_type="escalation.resolved"))])
+    assert ([], ["retrying", "retrying"], 1) == (
+        channel.sent, [o.status for o in ledger.outcomes], channel.calls,
+    )  # fmt: skip
+
+
+async def test_blocked_messages_are_queued_not_sent() -> None:
+    """A message behind an older unfinished one (per the ledger) is queued at once."""
+    channel = FakeChannel()
+    d, ledger, _, _ = deliverer(channel)
+    await d.run([Attempt(message())], blocked=frozenset({("e1", "ana", "webhook")}))
+    assert ([], "retrying", "queued") == (
+        channel.sent,
+        ledger.outcomes[0].status,
+        ledger.outcomes[0].error,
+    )
+
+
+async def test_a_message_whose_contact_is_gone_is_parked() -> None:
+    """A retry finds no contact in the configuration: parked, with the reason."""
+    d, ledger, producer, _ = deliverer(FakeChannel())
+    gone = Message("e1", "escalation.assigned", "x1", "ana", "webhook", "", {}, NOW)
+    await d.run([Attempt(gone, attempts=2)])
+    assert ("dead_lettered", "no webhook contact for ana in the configuration") == (
+        ledger.outcomes[0].status, producer.records[0]["last_error"],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("attempt", [1, 2, 3, 8])
+def test_backoff_is_full_jitter_under_an_exponential_ceiling(attempt: int) -> None:
+    """Delays fall in [0, min(max, base * 2^(n-1))]."""
+    policy = RetryPolicy(max_attempts=10, base_seconds=0.5, max_seconds=4.0)
+    ceiling = min(4.0, 0.5 * 2 ** (attempt - 1))
+    delays = [policy.delay(attempt, None) for _ in range(200)]
+    assert (True, True) == (all(0 <= d <= ceiling for d in delays), max(delays) > ceiling / 2)
+
+
+def test_retry_after_is_honoured_but_capped() -> None:
+    """The server's Retry-After wins over backoff, up to the configured maximum."""
+    policy = RetryPolicy(max_attempts=10, base_seconds=0.5, max_seconds=30.0)
+    assert (7.0, 30.0) == (policy.delay(1, 7.0), policy.delay(1, 3600.0))
