@@ -26,6 +26,7 @@ class Live:
     base_url: str
     admin_key: str
     webhook_secret: str
+    link_secret: str
     inbox_store: Path
     router_url: str
     notifier_url: str
@@ -69,6 +70,7 @@ def live(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Liv
     )
     admin_key = "esk_" + secrets.token_urlsafe(32)
     webhook_secret = secrets.token_urlsafe(24)
+    link_secret = secrets.token_urlsafe(24)
     env = services.service_env(
         {
             "PATH": "/usr/bin:/bin",
@@ -76,6 +78,7 @@ def live(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Liv
             "ESCALATIONS_CONFIG": str(config),
             "ESCALATIONS_BOOTSTRAP_KEY": admin_key,
             "NOTIFIER_WEBHOOK_SECRET": webhook_secret,
+            "ESCALATIONS_LINK_SECRET": link_secret,
             "NOTIFIER_BACKOFF_BASE_SECONDS": "0.05",
             "NOTIFIER_BACKOFF_MAX_SECONDS": "0.2",
             "NOTIFIER_MAX_ATTEMPTS": "3",
@@ -91,6 +94,7 @@ def live(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Liv
             f"http://127.0.0.1:{intake}",
             admin_key,
             webhook_secret,
+            link_secret,
             store,
             f"http://127.0.0.1:{router}",
             f"http://127.0.0.1:{notifier}",

@@ -125,6 +125,8 @@ def main() -> int:
             "ESCALATIONS_BOOTSTRAP_KEY": admin_key,
             "NOTIFIER_WEBHOOK_SECRET": os.environ.get("NOTIFIER_WEBHOOK_SECRET")
             or secrets.token_urlsafe(24),
+            "ESCALATIONS_LINK_SECRET": os.environ.get("ESCALATIONS_LINK_SECRET")
+            or secrets.token_urlsafe(24),
         }
         env = services.service_env(env, ports)
         store = (RUN_DIR / "inbox.jsonl").resolve()
