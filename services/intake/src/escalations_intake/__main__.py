@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
 
 from escalations.logs import configure_logging
-from escalations_intake.app import create_app
 from escalations_intake.settings import IntakeSettings
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def main() -> int:
@@ -20,14 +25,36 @@ def main() -> int:
         print(f"intake: invalid settings:\n{exc}", file=sys.stderr)
         return 2
     configure_logging("intake", settings.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": 10,
+        "loop": "uvloop",
+        "http": "httptools",
+    }
+    if settings.workers == 1:
+        from escalations_intake.app import create_app
+
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]  # options typed loosely
+        return 0
+    # Several workers: each one imports the app itself, and writes its metrics to a shared
+    # folder that every worker reads when it answers /metrics.
+    folder = settings.metrics_dir or tempfile.mkdtemp(prefix="intake-metrics-")
+    for stale in Path(folder).glob("*.db"):  # counts of an earlier run must not add up
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(folder)
+    try:
+        uvicorn.run(
+            "escalations_intake.app:app_from_env",
+            factory=True,
+            workers=settings.workers,
+            **options,  # type: ignore[arg-type]  # options typed loosely
+        )
+    finally:
+        if settings.metrics_dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
@@ -20,9 +21,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from escalations.core.escalation import SourceKind
 from escalations.db.models import ApiKeyRow
+from escalations_intake.metrics import RATE_LIMITED
 from escalations_intake.problems import Problem
+from escalations_intake.ratelimit import retry_after
 
 KEY_PREFIX = "esk_"
+MAX_CACHED_KEYS = 10_000
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="An API key of a source: `Authorization: Bearer esk_...`. Each key has a "
+    "source, a source kind and scopes (`escalations:write`, `escalations:read`, "
+    "`escalations:act`, `schedules:write`).",
+)
 
 
 class Scope(StrEnum):
@@ -80,12 +91,16 @@ async def store_key(
 
 
 class KeyStore:
-    """Looks keys up by hash, caching answers briefly so auth costs no query per request."""
+    """Looks keys up by hash, caching answers briefly so auth costs no query per request.
+
+    A revoked key stays usable for at most ``ttl_s`` on a worker that cached it. Unknown
+    keys are not cached, so a flood of random keys cannot grow the cache.
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], ttl_s: float) -> None:
         self._sessions = sessions
         self._ttl = ttl_s
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._cache: dict[str, tuple[float, Principal]] = {}
 
     async def principal(self, key: str) -> Principal | None:
         """Return the principal for a presented key, or None when unknown or revoked."""
@@ -98,10 +113,17 @@ class KeyStore:
             row = (
                 await session.exec(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest))
             ).first()
-        found = None
         # The hash was looked up by index; compare again in constant time before trusting it.
-        if row is not None and row.revoked_at is None and hmac.compare_digest(row.key_hash, digest):
-            found = Principal(row.source, SourceKind(row.source_kind), _scopes(row.scopes))
+        if (
+            row is None
+            or row.revoked_at is not None
+            or not hmac.compare_digest(row.key_hash, digest)
+        ):
+            self._cache.pop(digest, None)
+            return None
+        found = Principal(row.source, SourceKind(row.source_kind), _scopes(row.scopes))
+        if len(self._cache) >= MAX_CACHED_KEYS:
+            self._cache.clear()
         self._cache[digest] = (now, found)
         return found
 
@@ -110,33 +132,66 @@ def _scopes(values: list[str]) -> frozenset[Scope]:
     return frozenset(Scope(v) for v in values if v in Scope._value2member_map_)
 
 
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def bearer(request: Request) -> str | None:
+    """Return the key of an ``Authorization: Bearer`` header, or None when there is none."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def authenticate(request: Request, key: str | None) -> Principal:
+    """Return the principal of a presented key, or raise 401."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if key is None:
         raise Problem(
             401,
             "Unauthorized",
             "missing API key: send the header `Authorization: Bearer <api key>`",
-            {"WWW-Authenticate": "Bearer"},
+            challenge,
         )
-    return token.strip()
+    store: KeyStore = request.app.state.deps.keys
+    principal = await store.principal(key)
+    if principal is None:
+        raise Problem(401, "Unauthorized", "unknown or revoked API key", challenge)
+    return principal
+
+
+def authorize_scope(principal: Principal, scope: Scope, purpose: str | None = None) -> None:
+    """Raise 403 unless the principal holds ``scope``."""
+    if scope not in principal.scopes:
+        needed = f" (needed for {purpose})" if purpose else ""
+        raise Problem(
+            403,
+            "Forbidden",
+            f"this key of source '{principal.source}' lacks scope '{scope}'{needed}",
+        )
+
+
+def authorize(request: Request, principal: Principal, scope: Scope) -> None:
+    """Raise 403 unless the principal holds ``scope``, and 429 past its source's rate."""
+    authorize_scope(principal, scope)
+    wait = request.app.state.deps.limiter.take(principal.source)
+    if wait is not None:
+        RATE_LIMITED.labels(principal.source).inc()
+        raise Problem(
+            429,
+            "Too many requests",
+            f"source '{principal.source}' is over its rate limit; retry after the delay",
+            {"Retry-After": retry_after(wait)},
+        )
 
 
 def require(scope: Scope) -> object:
     """Return a dependency that authenticates the caller and checks it holds ``scope``."""
 
-    async def dependency(request: Request) -> Principal:
-        store: KeyStore = request.app.state.deps.keys
-        principal = await store.principal(_bearer(request))
-        if principal is None:
-            raise Problem(
-                401, "Unauthorized", "unknown or revoked API key", {"WWW-Authenticate": "Bearer"}
-            )
-        if scope not in principal.scopes:
-            raise Problem(
-                403, "Forbidden", f"this key of source '{principal.source}' lacks scope '{scope}'"
-            )
+    async def dependency(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+    ) -> Principal:
+        key = credentials.credentials.strip() if credentials is not None else None
+        principal = await authenticate(request, key or None)
+        authorize(request, principal, scope)
         return principal
 
     return Depends(dependency)
@@ -145,3 +200,4 @@ def require(scope: Scope) -> object:
 Writer = Annotated[Principal, require(Scope.WRITE)]
 Reader = Annotated[Principal, require(Scope.READ)]
 Actor = Annotated[Principal, require(Scope.ACT)]
+Scheduler = Annotated[Principal, require(Scope.SCHEDULES)]

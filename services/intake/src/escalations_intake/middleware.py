@@ -13,19 +13,19 @@ from escalations_intake.problems import problem_response
 BODY_LIMIT = 256 * 1024
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
-    """Refuse request bodies over the limit with 413, whether or not Content-Length is sent."""
+    """Refuse request bodies over the limit with 413, whether or not Content-Length is sent.
+
+    The body is read here (at most the limit) and handed on in one piece, so an oversized
+    stream is answered 413 before any handler or parser sees it.
+    """
 
     def __init__(self, app: ASGIApp, limit: int = BODY_LIMIT) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Count body bytes as they arrive and answer 413 past the limit."""
+        """Buffer the body up to the limit and answer 413 past it."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -33,28 +33,31 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await self._reject(scope, receive, send)
             return
+        chunks: list[bytes] = []
         seen = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+            if message["type"] != "http.request":  # client went away
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
                 await self._reject(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
@@ -93,6 +96,9 @@ class Metrics:
 
 
 def _route_template(scope: Scope) -> str:
+    matched = scope.get("route")  # set by FastAPI's router on the scope it was given
+    if matched is not None and hasattr(matched, "path"):
+        return str(matched.path)
     app = scope.get("app")
     router = getattr(app, "router", None)
     for route in getattr(router, "routes", []):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+# Paths whose validation errors are answered the way PagerDuty's Events API answers them.
+PAGERDUTY_STYLE = frozenset({"/v1/integrations/pagerduty"})
 
 
 class Problem(Exception):
@@ -57,13 +63,59 @@ def install(app: FastAPI) -> None:
         return problem_response(exc.status, exc.title, exc.detail, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         detail, errors = _validation_detail(exc)
+        if request.url.path in PAGERDUTY_STYLE:
+            # PagerDuty answers an invalid event with 400 and these two fields; senders
+            # written for PagerDuty then know not to retry.
+            pd_errors = [f"{e['field']}: {e['message']}" for e in errors]
+            return problem_response(
+                400,
+                "Invalid event",
+                detail,
+                errors=errors,
+                message="Event object is invalid",
+                pd_errors=pd_errors,
+            )
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
             return problem_response(400, "Malformed JSON", detail, errors=errors)
         return problem_response(422, "Invalid request", detail, errors=errors)
 
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(_: Request, exc: SQLAlchemyError) -> JSONResponse:
+        log.warning("database error: %s", exc)
+        return problem_response(
+            503,
+            "Database unavailable",
+            "the database did not answer; nothing was published, retry later",
+            {"Retry-After": "5"},
+        )
+
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        return problem_response(exc.status_code, title, str(exc.detail), dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the first matching route's methods; a path served by
+            # several routes (GET and POST) must list them all.
+            methods = allowed_methods(request)
+            if methods:
+                headers["Allow"] = ", ".join(sorted(methods))
+        return problem_response(exc.status_code, title, str(exc.detail), headers)
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Return every method the API document lists for the request's path."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "allowed_methods", None
+    )
+    if table is None:
+        table = [
+            (
+                re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"),
+                {method.upper() for method in item},
+            )
+            for path, item in request.app.openapi()["paths"].items()
+        ]
+        request.app.state.allowed_methods = table
+    return {m for regex, methods in table if regex.match(request.url.path) for m in methods}

@@ -19,10 +19,17 @@ PUBLISH_TIMEOUT_S = 10.0
 RETRY_AFTER_S = "5"
 
 
-async def publish_or_503(producer: AIOKafkaProducer, envelope: Envelope) -> None:
-    """Publish and wait for the broker; answer 503 with Retry-After if it did not take it."""
+async def publish_or_503(
+    producer: AIOKafkaProducer, envelope: Envelope, timeout_s: float = PUBLISH_TIMEOUT_S
+) -> None:
+    """Publish and wait for the broker; answer 503 with Retry-After if it did not take it.
+
+    A 503 means "not confirmed": a batch already handed to the client may still reach the
+    broker later. Retrying with the same ``Idempotency-Key`` reuses the event id, so the
+    router applies it once either way.
+    """
     try:
-        await asyncio.wait_for(publish(producer, envelope), PUBLISH_TIMEOUT_S)
+        await asyncio.wait_for(publish(producer, envelope), timeout_s)
     except (KafkaError, TimeoutError) as exc:
         PUBLISH_FAILURES.labels(envelope.type).inc()
         log.warning(
@@ -33,7 +40,8 @@ async def publish_or_503(producer: AIOKafkaProducer, envelope: Envelope) -> None
         raise Problem(
             503,
             "Event store unavailable",
-            "the event broker did not acknowledge the event; nothing was stored, retry later",
+            "the event broker did not acknowledge the event in time; retry later "
+            "(with the same Idempotency-Key to make the retry exact)",
             {"Retry-After": RETRY_AFTER_S},
         ) from exc
     EVENTS_PUBLISHED.labels(envelope.type).inc()

@@ -1,55 +1,51 @@
-"""Escalation endpoints: create, read, list, and the act commands for the router."""
+"""Escalation endpoints: create, read and list (the act commands are in ``routes_act``)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from datetime import UTC, datetime
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Query, Request, Response
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from escalations.contracts.codec import build_event
-from escalations.contracts.events import (
-    AcknowledgeRequested,
-    EscalationReceived,
-    ReassignRequested,
-    Resolution,
-    ResolveRequested,
-    Status,
-)
+from escalations.contracts.events import EscalationReceived, Status
 from escalations.core.escalation import EscalationIn, Tier
 from escalations.db.models import EscalationRow, HistoryRow
-from escalations_intake.auth import Actor, Reader, Writer
+from escalations_intake.auth import Principal, Reader, Writer
+from escalations_intake.bodies import as_core
 from escalations_intake.bootstrap import Deps
+from escalations_intake.examples import ESCALATION_EXAMPLES
+from escalations_intake.handling import IdempotencyKey, accept, deps_of, plain
 from escalations_intake.ids import escalation_id
+from escalations_intake.openapi_docs import READ_ERRORS, WRITE_ERRORS, errors
 from escalations_intake.problems import Problem
 from escalations_intake.publisher import publish_or_503
 from escalations_intake.views import Accepted, EscalationPage, EscalationView, to_view
 
 router = APIRouter(prefix="/v1/escalations", tags=["escalations"])
-PersonId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
-_STRICT = ConfigDict(frozen=True, extra="forbid")
+Limited = Annotated[str, Query(min_length=1, max_length=100)]
 
 
-def _deps(request: Request) -> Deps:
-    deps: Deps = request.app.state.deps
-    return deps
+async def is_known(deps: Deps, esc_id: str) -> bool:
+    """Return whether an escalation id was accepted before (recently here, or stored)."""
+    if esc_id in deps.recent:
+        return True
+    return await deps.stored_ids.stored(esc_id)
 
 
-@router.post("", status_code=202, response_model=Accepted)
-async def create(body: EscalationIn, principal: Writer, request: Request) -> Accepted:
-    """Accept an escalation; 202 once the event broker has it."""
-    deps = _deps(request)
+async def submit(
+    deps: Deps, principal: Principal, body: EscalationIn, event_id: str | None = None
+) -> Accepted:
+    """Publish ``escalation.received``; answer once the broker has it."""
     now = datetime.now(UTC)
     esc_id = escalation_id(principal.source, body.external_id)
-    duplicate = False
-    if body.external_id is not None:
-        async with deps.sessions() as session:
-            duplicate = await session.get(EscalationRow, esc_id) is not None
+    # The duplicate lookup runs while the broker acknowledges, so it adds no latency.
+    known = asyncio.create_task(is_known(deps, esc_id)) if body.external_id else None
     payload = EscalationReceived(
         escalation_id=esc_id,
         source=principal.source,
@@ -57,16 +53,59 @@ async def create(body: EscalationIn, principal: Writer, request: Request) -> Acc
         received_at=now,
         request=body,
     )
-    await publish_or_503(
-        deps.producer, build_event(payload, subject=esc_id, source="/intake", time=now)
-    )
+    event = build_event(payload, subject=esc_id, source="/intake", time=now, event_id=event_id)
+    try:
+        await publish_or_503(deps.producer, event, deps.settings.publish_timeout_seconds)
+    except BaseException:
+        if known is not None:
+            known.cancel()
+        raise
+    duplicate = await known if known is not None else False
+    deps.recent.add(esc_id)
     return Accepted(id=esc_id, duplicate=duplicate)
 
 
-@router.get("/{escalation_id}", response_model=EscalationView)
+@router.post(
+    "",
+    status_code=202,
+    response_model=Accepted,
+    responses=errors(*WRITE_ERRORS),
+    summary="Create an escalation",
+)
+async def create(
+    body: Annotated[EscalationIn, Body(openapi_examples=ESCALATION_EXAMPLES)],
+    principal: Writer,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Accept an escalation; `202` once the event broker has it (`acks=all`).
+
+    The id is derived from `(source, external_id)`: a repeat returns the same id with
+    `duplicate: true` and counts as an extra report. Needs scope `escalations:write`.
+    """
+    deps = deps_of(request)
+    return await accept(
+        request,
+        principal,
+        idempotency_key,
+        plain(body),
+        lambda e: submit(deps, principal, as_core(body), e),
+    )
+
+
+@router.get(
+    "/{escalation_id}",
+    response_model=EscalationView,
+    responses=errors(*READ_ERRORS, 404),
+    summary="Read an escalation",
+)
 async def read(escalation_id: str, _: Reader, request: Request) -> EscalationView:
-    """Return the current state of one escalation with its history and decision record."""
-    async with _deps(request).sessions() as session:
+    """Return the current state of one escalation with its history and decision record.
+
+    `404` until the router has stored it (normally well under a second after the `202`).
+    Needs scope `escalations:read`.
+    """
+    async with deps_of(request).sessions() as session:
         row = await session.get(EscalationRow, escalation_id)
         if row is None:
             raise Problem(404, "Not found", f"no escalation with id '{escalation_id}'")
@@ -88,23 +127,36 @@ def _encode_cursor(row: EscalationRow) -> str:
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         created, esc_id = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(created), str(esc_id)
+        at = datetime.fromisoformat(created)
+        if at.utcoffset() is None:
+            raise ValueError("naive")
+        return at, str(esc_id)
     except (ValueError, TypeError) as exc:
         raise Problem(400, "Invalid cursor", "cursor: not a cursor returned by this API") from exc
 
 
-@router.get("", response_model=EscalationPage)
+@router.get(
+    "",
+    response_model=EscalationPage,
+    responses=errors(400, *READ_ERRORS),
+    summary="List escalations",
+)
 async def list_escalations(
     _: Reader,
     request: Request,
-    status: Status | None = None,
-    team: str | None = None,
-    priority: Tier | None = None,
-    owner: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    status: Annotated[Status | None, Query(description="Only this status")] = None,
+    team: Annotated[Limited | None, Query(description="Only this team id")] = None,
+    priority: Annotated[Tier | None, Query(description="Only this tier")] = None,
+    owner: Annotated[Limited | None, Query(description="Only this owner (person id)")] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size")] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="`next_cursor` of the previous page")
+    ] = None,
 ) -> EscalationPage:
-    """List escalations newest first, filtered, with cursor pagination."""
+    """List escalations newest first, filtered, with cursor pagination.
+
+    Follow `next_cursor` until it is `null`. Needs scope `escalations:read`.
+    """
     stmt = select(EscalationRow)
     filters = {"status": status, "team": team, "tier": priority, "owner": owner}
     for column, value in filters.items():
@@ -119,99 +171,10 @@ async def list_escalations(
             )
         )
     stmt = stmt.order_by(col(EscalationRow.created_at).desc(), col(EscalationRow.id).desc())
-    async with _deps(request).sessions() as session:
+    async with deps_of(request).sessions() as session:
         rows = list((await session.exec(stmt.limit(limit + 1))).all())
     page = rows[:limit]
     items = [to_view(r, []) for r in page]
     return EscalationPage(
         items=items, next_cursor=_encode_cursor(page[-1]) if len(rows) > limit else None
     )
-
-
-class AcknowledgeBody(BaseModel):
-    """Who acknowledges."""
-
-    model_config = _STRICT
-    by: PersonId
-
-
-class ResolveBody(BaseModel):
-    """Who resolves, and how."""
-
-    model_config = _STRICT
-    by: PersonId
-    resolution: Resolution
-    note: Annotated[str, Field(max_length=5000)] | None = None
-
-
-class ReassignBody(BaseModel):
-    """Who hands the escalation to whom, and why."""
-
-    model_config = _STRICT
-    by: PersonId
-    to: PersonId
-    reason: Annotated[str, Field(max_length=2000)] | None = None
-
-
-class CommandAccepted(BaseModel):
-    """A command is on its way to the router, which records the outcome in the history."""
-
-    id: str
-    command: str
-    accepted: bool = True
-
-
-async def _command(request: Request, esc_id: str, payload: BaseModel, name: str) -> CommandAccepted:
-    deps = _deps(request)
-    async with deps.sessions() as session:
-        if await session.get(EscalationRow, esc_id) is None:
-            raise Problem(404, "Not found", f"no escalation with id '{esc_id}'")
-    event = build_event(payload, subject=esc_id, source="/intake", time=datetime.now(UTC))
-    await publish_or_503(deps.producer, event)
-    return CommandAccepted(id=esc_id, command=name)
-
-
-@router.post("/{escalation_id}/acknowledge", status_code=202, response_model=CommandAccepted)
-async def acknowledge(
-    escalation_id: str, body: AcknowledgeBody, principal: Actor, request: Request
-) -> CommandAccepted:
-    """Ask the router to acknowledge; it stops the escalation timer."""
-    payload = AcknowledgeRequested(
-        escalation_id=escalation_id,
-        by=body.by,
-        source=principal.source,
-        requested_at=datetime.now(UTC),
-    )
-    return await _command(request, escalation_id, payload, "acknowledge")
-
-
-@router.post("/{escalation_id}/resolve", status_code=202, response_model=CommandAccepted)
-async def resolve(
-    escalation_id: str, body: ResolveBody, principal: Actor, request: Request
-) -> CommandAccepted:
-    """Ask the router to resolve the escalation."""
-    payload = ResolveRequested(
-        escalation_id=escalation_id,
-        by=body.by,
-        resolution=body.resolution,
-        note=body.note,
-        source=principal.source,
-        requested_at=datetime.now(UTC),
-    )
-    return await _command(request, escalation_id, payload, "resolve")
-
-
-@router.post("/{escalation_id}/reassign", status_code=202, response_model=CommandAccepted)
-async def reassign(
-    escalation_id: str, body: ReassignBody, principal: Actor, request: Request
-) -> CommandAccepted:
-    """Ask the router to hand the escalation to another person."""
-    payload = ReassignRequested(
-        escalation_id=escalation_id,
-        by=body.by,
-        to=body.to,
-        reason=body.reason,
-        source=principal.source,
-        requested_at=datetime.now(UTC),
-    )
-    return await _command(request, escalation_id, payload, "reassign")

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from pathlib import Path
+
+from pydantic import Field, PositiveFloat, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from escalations.core.escalation import PolicyArea
 from escalations.settings import CommonSettings
 
 MIN_KEY_LENGTH = 24
+MIN_LINK_SECRET_LENGTH = 16
+
+
+def _strong(value: SecretStr | None, name: str, minimum: int) -> SecretStr | None:
+    if value is None:
+        return None
+    secret = value.get_secret_value()
+    if len(secret) < minimum or secret.lower().startswith("changeme"):
+        raise ValueError(
+            f"{name} must be at least {minimum} random characters "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
+    return value
 
 
 class IntakeSettings(CommonSettings):
@@ -17,20 +33,51 @@ class IntakeSettings(CommonSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes")
     public_url: str = Field("http://127.0.0.1:8080", description="Base URL used in links")
     bootstrap_key: SecretStr | None = Field(None, validation_alias="ESCALATIONS_BOOTSTRAP_KEY")
+    link_secret: SecretStr | None = Field(
+        None,
+        validation_alias="ESCALATIONS_LINK_SECRET",
+        description="HMAC secret of the signed acknowledge links (shared with the notifier)",
+    )
     key_cache_seconds: float = Field(30.0, ge=0, description="How long a key lookup is cached")
+    # Token bucket per source and per worker process (see ratelimit.py for what that means).
+    rate_limit_per_second: float = Field(50.0, gt=0)
+    rate_limit_burst_seconds: float = Field(
+        4.0, gt=0, description="Bucket size in seconds of the source's rate (burst allowance)"
+    )
+    rate_limit_sources: dict[str, PositiveFloat] = Field(
+        default_factory=dict, description="Per-source rates overriding the default, JSON"
+    )
+    idempotency_ttl_seconds: int = Field(24 * 3600, ge=60)
+    idempotency_wait_seconds: float = Field(10.0, gt=0)
+    publish_timeout_seconds: float = Field(5.0, gt=0)
+    kafka_linger_ms: int = Field(5, ge=0, le=1000)
+    kafka_max_batch_bytes: int = Field(256 * 1024, ge=16 * 1024)
+    db_pool_size: int = Field(10, ge=1, le=100)
+    alertmanager_policy_area_label: str = "policy_area"
+    alertmanager_region_label: str = "region"
+    alertmanager_default_policy_area: PolicyArea = PolicyArea.OTHER
+    alertmanager_alertname_policy_areas: dict[str, PolicyArea] = Field(
+        default_factory=dict, description="alertname -> policy area, JSON"
+    )
+    pagerduty_default_policy_area: PolicyArea = PolicyArea.OTHER
+    # Set by ``python -m escalations_intake`` for its workers when INTAKE_WORKERS > 1.
+    metrics_dir: Path | None = Field(None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
 
     @field_validator("bootstrap_key")
     @classmethod
     def _strong_key(cls, value: SecretStr | None) -> SecretStr | None:
         """Refuse short or placeholder bootstrap keys: this key has every scope."""
-        if value is None:
-            return None
-        secret = value.get_secret_value()
-        if len(secret) < MIN_KEY_LENGTH or secret.lower().startswith("changeme"):
-            raise ValueError(
-                f"ESCALATIONS_BOOTSTRAP_KEY must be at least {MIN_KEY_LENGTH} random characters "
-                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
-            )
-        return value
+        return _strong(value, "ESCALATIONS_BOOTSTRAP_KEY", MIN_KEY_LENGTH)
+
+    @field_validator("link_secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Refuse short or placeholder link secrets: they sign acknowledge links."""
+        return _strong(value, "ESCALATIONS_LINK_SECRET", MIN_LINK_SECRET_LENGTH)
+
+    def rate_for(self, source: str) -> float:
+        """Return the sustained requests per second allowed for a source."""
+        return self.rate_limit_sources.get(source, self.rate_limit_per_second)

@@ -12,13 +12,13 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     AnyUrl,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     UrlConstraints,
-    field_validator,
 )
 
 
@@ -120,19 +120,19 @@ class Tier(StrEnum):
 
 _STRICT = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-MAX_URL = 2000
+MAX_URL = 2048
 
 
-def _short_url(value: object) -> object:
-    # Checked before parsing: normalising may add a character, and the stored form must
-    # validate again wherever the event is read.
-    if isinstance(value, str) and len(value) > MAX_URL:
-        raise ValueError(f"URL longer than {MAX_URL} characters")
+def _short_url(value: AnyUrl) -> AnyUrl:
+    # Checked on the normalised form (a trailing "/", percent-encoding): the stored form
+    # must validate again wherever the event is read.
+    if len(str(value)) > MAX_URL:
+        raise ValueError(f"URL longer than {MAX_URL} characters once normalised")
     return value
 
 
-def _no_number(value: object) -> object:
-    # JSON numbers would be read as seconds since 1970: a timestamp must be written out.
+def no_number(value: object) -> object:
+    """Refuse a number where a timestamp is expected (it would be read as 1970 + seconds)."""
     if isinstance(value, int | float):
         raise ValueError("timestamp must be an ISO 8601 string such as 2026-11-25T09:14:00Z")
     return value
@@ -140,19 +140,22 @@ def _no_number(value: object) -> object:
 
 HttpUrl = Annotated[
     AnyUrl,
-    UrlConstraints(allowed_schemes=["http", "https"], max_length=2048),
-    BeforeValidator(_short_url),
+    UrlConstraints(allowed_schemes=["http", "https"], max_length=MAX_URL),
+    AfterValidator(_short_url),
 ]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Flag = Annotated[bool, Field(strict=True)]
 Count = Annotated[int, Field(ge=0, le=10**15, strict=True)]
-Timestamp = Annotated[datetime, BeforeValidator(_no_number)]
 
 
-def _require_zone(value: datetime | None) -> datetime | None:
-    if value is not None and value.utcoffset() is None:
+def _require_zone(value: datetime) -> datetime:
+    if value.utcoffset() is None:
         raise ValueError("timestamp needs a time zone, e.g. 2026-11-25T09:14:00Z")
     return value
+
+
+# An ISO 8601 string with a zone: never a number (seconds since 1970), never naive.
+Timestamp = Annotated[datetime, BeforeValidator(no_number), AfterValidator(_require_zone)]
 
 
 class ContentRef(BaseModel):
@@ -172,7 +175,7 @@ class Reach(BaseModel):
 
     impressions_24h: Count = 0
     followers: Count = 0
-    accounts_involved: Annotated[int, Field(ge=1, le=10**9, strict=True)] = 1
+    accounts_involved: Annotated[int, Field(ge=1, le=10**15, strict=True)] = 1
 
 
 class Signals(BaseModel):
@@ -202,8 +205,6 @@ class Regulatory(BaseModel):
     deadline: Timestamp | None = None
     reference: Annotated[str, Field(max_length=200)] | None = None
 
-    _zones = field_validator("received_at", "deadline")(_require_zone)
-
 
 class Reporter(BaseModel):
     """Who reported it upstream."""
@@ -231,8 +232,6 @@ class EscalationIn(BaseModel):
     regulatory: Regulatory = Regulatory()
     reporter: Reporter | None = None
     occurred_at: Timestamp | None = None
-
-    _zones = field_validator("occurred_at")(_require_zone)
 
     @property
     def is_graphic(self) -> bool:

@@ -85,7 +85,11 @@ class KafkaServer:
 
 def new_cluster_id() -> str:
     """Return a fresh cluster id: the 22-character base64url form of a random UUID."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+        # The storage tool would read an id starting with '-' as an option (1 run in 64).
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def server_properties(folder: Path, port: int, controller_port: int) -> str:

@@ -45,6 +45,7 @@ class Stack:
     kafka_server: KafkaServer | None = None
     postgres_server: PostgresServer | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _paused_kafka: PreparedKafka | None = field(default=None, repr=False)
 
     def env(self) -> dict[str, str]:
         """Return the environment variables that point services at this stack."""
@@ -55,6 +56,29 @@ class Stack:
         """Return whether every server this stack started is still running."""
         servers = (self.kafka_server, self.postgres_server)
         return all(s.process.poll() is None for s in servers if s is not None)
+
+    def stop_kafka(self) -> None:
+        """Stop the broker this stack started, keeping its data and port (an outage)."""
+        with self._lock:
+            server = self.kafka_server
+            if server is None:
+                raise DevstackError("this stack has no running Kafka it started")
+            server.stop()
+            self._paused_kafka = server.prepared
+            self.kafka_server = None
+
+    def start_kafka(
+        self, kafka_jvm: Sequence[str] = JVM_FAST, timeout: float = DEFAULT_TIMEOUT_S
+    ) -> None:
+        """Start the broker stopped by `stop_kafka` again, on the same port and data."""
+        with self._lock:
+            prepared = self._paused_kafka
+            if prepared is None or self.workdir is None:
+                raise DevstackError("no Kafka stopped by stop_kafka to start again")
+            server = launch_kafka(prepared, kafka_jvm)
+            record_child(self.workdir, server.process.pid)
+            self.kafka_server, self._paused_kafka = server, None
+        wait_kafka_ready(server, timeout)
 
     def stop(self, *, keep_workdir: bool = False) -> None:
         """Stop the servers this stack started and remove its folder; safe to call twice."""

@@ -1,0 +1,89 @@
+"""iCalendar (RFC 5545) feeds of shifts, for calendar apps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import AwareDatetime
+
+from escalations.core.ical import person_calendar, team_calendar
+from escalations_intake.auth import Reader
+from escalations_intake.handling import deps_of
+from escalations_intake.openapi_docs import READ_ERRORS, errors
+from escalations_intake.problems import Problem
+from escalations_intake.schedule_store import windows
+
+router = APIRouter(prefix="/v1", tags=["schedules"])
+CALENDAR = "text/calendar; charset=utf-8"
+DEFAULT_BACK = timedelta(days=7)
+DEFAULT_AHEAD = timedelta(days=56)
+MAX_SPAN = timedelta(days=366)
+From = Annotated[
+    AwareDatetime | None, Query(alias="from", description="Window start (default: 7 days ago)")
+]
+To = Annotated[AwareDatetime | None, Query(description="Window end (default: 8 weeks ahead)")]
+_ICS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The shifts as an iCalendar feed",
+        "content": {"text/calendar": {"schema": {"type": "string"}}},
+    },
+    **errors(*READ_ERRORS, 404),
+}
+
+
+def _window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    now = datetime.now(UTC).replace(microsecond=0)
+    begin = start or now - DEFAULT_BACK
+    finish = end or begin + DEFAULT_BACK + DEFAULT_AHEAD
+    if finish <= begin:
+        raise Problem(422, "Invalid request", "to: must be after from")
+    if finish - begin > MAX_SPAN:
+        raise Problem(422, "Invalid request", f"to: window longer than {MAX_SPAN.days} days")
+    return begin, finish
+
+
+@router.get(
+    "/teams/{team}/schedule.ics", response_class=Response, responses=_ICS, summary="Team calendar"
+)
+async def team_feed(
+    team: Annotated[str, Path(min_length=1, max_length=64)],
+    _: Reader,
+    request: Request,
+    start: From = None,
+    to: To = None,
+) -> Response:
+    """The team's shifts (every layer, overrides and time off applied) as iCalendar."""
+    deps = deps_of(request)
+    config = deps.config.current()
+    if team not in config.teams_by_id:
+        raise Problem(404, "Not found", f"team: no team '{team}' in the configuration")
+    begin, finish = _window(start, to)
+    overrides, time_off = await windows(deps, config, begin, finish)
+    body = team_calendar(config, team, begin, finish, overrides=overrides, time_off=time_off)
+    return Response(body, media_type=CALENDAR)
+
+
+@router.get(
+    "/people/{person}/oncall.ics",
+    response_class=Response,
+    responses=_ICS,
+    summary="Personal on-call calendar",
+)
+async def person_feed(
+    person: Annotated[str, Path(min_length=1, max_length=64)],
+    _: Reader,
+    request: Request,
+    start: From = None,
+    to: To = None,
+) -> Response:
+    """One person's shifts in every team as iCalendar."""
+    deps = deps_of(request)
+    config = deps.config.current()
+    if person not in config.people_by_id:
+        raise Problem(404, "Not found", f"person: no person '{person}' in the configuration")
+    begin, finish = _window(start, to)
+    overrides, time_off = await windows(deps, config, begin, finish)
+    body = person_calendar(config, person, begin, finish, overrides=overrides, time_off=time_off)
+    return Response(body, media_type=CALENDAR)
