@@ -45,8 +45,9 @@ format: install ## Apply ruff's fixes and formatting
 	@uv run --frozen ruff check --fix .
 	@uv run --frozen ruff format .
 
-bench: install system-deps ## Benchmarks; prints the figures
-	@uv run --frozen python benchmarks/bench_core.py
+bench: install system-deps ## Benchmarks (core, intake, router, notifier); prints the figures
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+	@for b in core intake router notifier; do echo "== $$b"; uv run --frozen python benchmarks/bench_$$b.py; done
 
 clean: ## Remove caches and run folders (not the Kafka jar cache)
 	rm -rf .run .pytest_cache .mypy_cache .ruff_cache .hypothesis
