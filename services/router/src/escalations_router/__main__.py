@@ -35,10 +35,13 @@ async def run(settings: RouterSettings, config: Config) -> None:
                 stop,
                 max_batch=s.max_batch,
                 on_committed=deps.relay.wake,
+                rebalance=deps.rebalance,
             ),
             name="consume",
         ),
         asyncio.create_task(deps.relay.run(stop), name="relay"),
+        asyncio.create_task(deps.timers.run(stop), name="timers"),
+        asyncio.create_task(deps.watcher.run(stop), name="config"),
         asyncio.create_task(serve_health(app, s.http_host, s.http_port, stop), name="health"),
     ]
     log.info("router started")

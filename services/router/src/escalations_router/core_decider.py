@@ -1,41 +1,78 @@
-"""The ``Decider`` backed by the pure domain core (``escalations.core``)."""
+"""The ``Decider`` and ``Clockwork`` backed by the pure domain core (``escalations.core``).
+
+``CoreDecider`` holds the current configuration (swapped on reload). For each batch the
+consumer binds it to the runtime schedule (stored overrides and time off) and the locked
+per-person load: every decision of the batch sees the same configuration and schedule,
+and each assignment updates the load the next one sees.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from escalations.contracts.events import Deadlines, EscalationReceived
 from escalations.core import decide as core
-from escalations.core.config import Config
+from escalations.core.config import Config, Override, TimeOff, UnknownIdError
+from escalations.core.decide import level_people, route_facts
+from escalations.core.escalation import EscalationIn, SourceKind, Tier
+from escalations.core.policy import EscalationPolicy
+from escalations.core.priority_config import TierSla
+from escalations.core.routing import route
 from escalations.core.schedules import on_duty
-from escalations.core.scoring import score
-from escalations_router import metrics
+from escalations.core.scoring import Priority, next_rise, score
+from escalations.db.models import EscalationRow
 from escalations_router.decision import Decision, Rescore
+from escalations_router.people import LoadBook
+from escalations_router.timers import Rise
 
-BUSINESS_HOURS = range(9, 18)
-WORKDAYS = range(5)
+
+@dataclass(frozen=True)
+class Schedule:
+    """Overrides and time off stored by the router from schedule commands."""
+
+    overrides: tuple[Override, ...] = ()
+    time_off: tuple[TimeOff, ...] = ()
 
 
 class CoreDecider:
-    """Scores, routes and assigns with the core, for one loaded configuration."""
+    """The current configuration; ``bind`` gives a batch its decider."""
 
     def __init__(self, config: Config) -> None:
-        self._config = config
+        self.config = config
+
+    def bind(self, schedule: Schedule, book: LoadBook | None = None) -> BoundDecider:
+        """Return a decider over this configuration, schedule and person load."""
+        window = self.config.wellbeing.window
+        return BoundDecider(self.config, schedule, book or LoadBook({}, window))
+
+
+@dataclass
+class BoundDecider:
+    """Decisions for one batch (or one timer sweep)."""
+
+    config: Config
+    schedule: Schedule
+    book: LoadBook
+    rescore_at: dict[str, datetime | None] = field(default_factory=dict)
+    _level_one: dict[tuple[str, datetime], set[str]] = field(default_factory=dict)
 
     def decide(self, received: EscalationReceived, *, at: datetime) -> Decision:
         """Return the core's decision for a new escalation, as the router stores it."""
         made = core.decide(
-            self._config,
+            self.config,
             received.request,
             source=received.source,
             source_kind=received.source_kind,
             at=at,
             received_at=received.received_at,
+            overrides=self.schedule.overrides,
+            time_off=self.schedule.time_off,
+            history=self.book.history,
         )
-        deadlines = made.priority.deadlines
         if made.owner is not None:
-            self._count_assignment(made.team, made.owner, at)
+            self.book.assigned(made.owner, at, graphic=made.graphic)
+        self.rescore_at[received.escalation_id] = made.next_rescore_at
         record = made.assignment.model_dump(mode="json")
         record["level_one"] = [duty.model_dump(mode="json") for duty in made.level_one]
         record["summary"] = _summary(made)
@@ -45,48 +82,132 @@ class CoreDecider:
             tier=made.priority.tier,
             score=made.priority.score,
             reasons=[reason.model_dump(mode="json") for reason in made.priority.reasons],
-            deadlines=Deadlines(
-                acknowledge_by=deadlines.acknowledge_by,
-                resolve_by=deadlines.resolve_by,
-                regulatory_deadline=deadlines.regulatory_deadline,
-            ),
+            deadlines=_deadlines(made.priority),
             team=made.team,
             owner=made.owner,
             route=made.route.model_dump(mode="json"),
             assignment=record,
             policy_snapshot=made.policy.model_dump(mode="json"),
+            next_rescore_at=made.next_rescore_at,
+            graphic=made.graphic,
         )
+
+    def candidates(self, received: EscalationReceived, at: datetime) -> set[str]:
+        """Return who assignment may pick for a new escalation (to lock their load first)."""
+        priority = self._score(received.request, received.source_kind, received.received_at, at)
+        facts = route_facts(received.request, received.source, received.source_kind, priority.tier)
+        team = self.config.team(route(self.config.routing, facts).team)
+        key = (team.id, at)
+        if key not in self._level_one:  # a batch routes many escalations to few teams
+            duty = level_people(
+                self.config,
+                team.id,
+                team.escalation_policy,
+                1,
+                at,
+                self.schedule.overrides,
+                self.schedule.time_off,
+            )
+            self._level_one[key] = {entry.person for entry in duty}
+        return self._level_one[key]
 
     def rescore(self, received: EscalationReceived, *, reports: int, at: datetime) -> Rescore:
         """Score again with more reports."""
-        priority = score(
-            received.request,
-            source_kind=received.source_kind,
-            received_at=received.received_at,
-            at=at,
-            reports=reports,
-            config=self._config.priority,
+        priority = self._score(
+            received.request, received.source_kind, received.received_at, at, reports
         )
         reasons = [reason.model_dump(mode="json") for reason in priority.reasons]
-        return Rescore(priority.tier, priority.score, reasons)
+        return Rescore(priority.tier, priority.score, reasons, _deadlines(priority))
 
     def knows_person(self, person_id: str) -> bool:
         """Return whether the configuration has this person."""
-        return person_id in self._config.people_by_id
+        return person_id in self.config.people_by_id
 
     def may_act(self, team: str | None, owner: str | None, person_id: str, at: datetime) -> bool:
         """Return whether a person is the owner or on duty for the team at ``at``."""
         if person_id == owner:
             return True
-        if team is None or team not in self._config.teams_by_id:
+        if team is None or team not in self.config.teams_by_id:
             return False
-        return any(duty.person == person_id for duty in on_duty(self._config, team, at))
+        duty = on_duty(
+            self.config,
+            team,
+            at,
+            overrides=self.schedule.overrides,
+            time_off=self.schedule.time_off,
+        )
+        return any(entry.person == person_id for entry in duty)
 
-    def _count_assignment(self, team: str, person_id: str, at: datetime) -> None:
-        person = self._config.people_by_id.get(person_id)
-        local = at.astimezone(ZoneInfo(person.timezone)) if person else at
-        in_hours = local.weekday() in WORKDAYS and local.hour in BUSINESS_HOURS
-        metrics.ASSIGNMENTS.labels(team, person_id, str(not in_hours).lower()).inc()
+    def sla(self, tier: Tier) -> TierSla:
+        """Return the tier's acknowledge and resolve budgets."""
+        return self.config.priority.sla[tier]
+
+    @property
+    def warning_share(self) -> float:
+        """Return the share of a budget at which an SLA warning goes out."""
+        return self.config.priority.sla_warning_share
+
+    def level_targets(
+        self, team: str | None, policy: EscalationPolicy, level: int, at: datetime
+    ) -> tuple[str, ...]:
+        """Return who level ``level`` (from 1) of the snapshotted policy pages at ``at``."""
+        if team is None or not 1 <= level <= len(policy.levels):
+            return ()
+        try:
+            duty = level_people(
+                self.config,
+                team,
+                policy,
+                level,
+                at,
+                self.schedule.overrides,
+                self.schedule.time_off,
+            )
+        except UnknownIdError:
+            # The configuration was reloaded without this team or a target: page nobody
+            # rather than crash; the history says "nobody on duty".
+            return ()
+        return tuple(dict.fromkeys(entry.person for entry in duty))
+
+    def rise(self, row: EscalationRow, at: datetime) -> Rise:
+        """Score the escalation again at ``at`` as its regulatory clock runs down."""
+        request = EscalationIn.model_validate(row.request)
+        priority = self._score(
+            request, SourceKind(row.source_kind), row.received_at, at, row.reports
+        )
+        return Rise(
+            tier=priority.tier,
+            score=priority.score,
+            reasons=[reason.model_dump(mode="json") for reason in priority.reasons],
+            deadlines=_deadlines(priority),
+            next_rise=next_rise(priority, at=at, config=self.config.priority),
+        )
+
+    def _score(
+        self,
+        request: EscalationIn,
+        source_kind: SourceKind,
+        received_at: datetime,
+        at: datetime,
+        reports: int = 1,
+    ) -> Priority:
+        return score(
+            request,
+            source_kind=source_kind,
+            received_at=received_at,
+            at=at,
+            reports=reports,
+            config=self.config.priority,
+        )
+
+
+def _deadlines(priority: Priority) -> Deadlines:
+    made = priority.deadlines
+    return Deadlines(
+        acknowledge_by=made.acknowledge_by,
+        resolve_by=made.resolve_by,
+        regulatory_deadline=made.regulatory_deadline,
+    )
 
 
 def _summary(made: core.Decision) -> str:

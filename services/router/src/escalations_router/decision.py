@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from escalations.contracts.events import Deadlines, EscalationReceived
@@ -23,6 +23,17 @@ class Decision:
     route: dict[str, Any] = field(default_factory=dict)
     assignment: dict[str, Any] = field(default_factory=dict)
     policy_snapshot: dict[str, Any] = field(default_factory=dict)
+    next_rescore_at: datetime | None = None
+    graphic: bool = False
+
+
+@dataclass(frozen=True)
+class ClockSettings:
+    """The SLA budget and warning share a new escalation's clock starts with."""
+
+    acknowledge: timedelta
+    resolve: timedelta
+    warning_share: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,7 @@ class Rescore:
     tier: Tier
     score: int
     reasons: list[dict[str, Any]]
+    deadlines: Deadlines | None = None
 
 
 class Decider(Protocol):

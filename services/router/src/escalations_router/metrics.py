@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter as Tally
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from prometheus_client import Counter, Gauge, Histogram
 
 from escalations.contracts.registry import EVENT_TYPES
 from escalations.contracts.topics import INTAKE
+from escalations.core.config import Config
 from escalations.core.escalation import Tier
 
 EVENTS_CONSUMED = Counter("router_events_consumed_total", "Input events applied", ["type"])
@@ -55,10 +61,32 @@ for _tier in Tier:
     TIME_TO_ASSIGN.labels(_tier.value)
     TIME_TO_ACKNOWLEDGE.labels(_tier.value)
     TIME_TO_RESOLVE.labels(_tier.value)
+TIMER_KINDS = ("escalate", "sla_warning", "sla_breach", "rescore")
+TRANSITIONS = frozenset({"received", "assigned", "escalated", "acknowledged", "resolved"})
+BUSINESS_HOURS = range(9, 18)
+WORKDAYS = range(5)
+
+for _timer in TIMER_KINDS:
+    TIMERS_FIRED.labels(_timer)
 for _kind in ("acknowledge", "resolve", "regulatory"):
-    TIMERS_FIRED.labels(_kind)
     for _tier in Tier:
         SLA_WARNINGS.labels(_tier.value, _kind)
         SLA_BREACHES.labels(_tier.value, _kind)
-for _reason in ("undecodable", "unknown_escalation"):
+for _reason in ("undecodable", "unknown_escalation", "invalid_command", "handler_error"):
     DEAD_LETTERS.labels(_reason)
+
+
+def count_consumed(types: Iterable[str]) -> None:
+    """Count applied input events by type."""
+    for event_type, n in Tally(types).items():
+        EVENTS_CONSUMED.labels(event_type).inc(n)
+
+
+def count_assignments(assigned: Tally[str], config: Config, at: datetime) -> None:
+    """Count assignments per person, split by whether it was out of their working hours."""
+    for person_id, n in assigned.items():
+        person = config.people_by_id.get(person_id)
+        local = at.astimezone(ZoneInfo(person.timezone)) if person else at
+        in_hours = local.weekday() in WORKDAYS and local.hour in BUSINESS_HOURS
+        teams = [t.id for t in config.teams if person_id in t.members()] or [""]
+        ASSIGNMENTS.labels(teams[0], person_id, str(not in_hours).lower()).inc(n)

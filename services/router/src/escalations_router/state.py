@@ -25,13 +25,34 @@ from escalations.contracts.events import (
     ResolveRequested,
     Status,
 )
-from escalations.core.escalation import ContentRef, EscalationIn, SourceKind, Tier
+from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.sensitivity import is_sensitive
 from escalations.db.models import EscalationRow
 from escalations_router.decision import Decider
+from escalations_router.rows import new_row
 
 SYSTEM = "router"
+SYSTEM_PREFIX = "system:"
 OPEN = frozenset({Status.RECEIVED, Status.ASSIGNED, Status.ESCALATED})
+
+
+def is_system_actor(actor: str) -> bool:
+    """Return whether an actor is an integration (``system:<source>``), not a person."""
+    return actor.startswith(SYSTEM_PREFIX)
+
+
+def _system_may_act(row: EscalationRow, actor: str) -> bool:
+    # An integration may close what it opened (PagerDuty resolve, Alertmanager resolved),
+    # never someone else's escalation.
+    return actor == SYSTEM_PREFIX + row.source
+
+
+def _system_rule(actor: str) -> str:
+    return f"{actor} may only act on escalations from source {actor.removeprefix(SYSTEM_PREFIX)}"
+
+
+def _paged(row: EscalationRow) -> list[str]:
+    return list((row.assignment or {}).get("paged", []))
 
 
 @dataclass(frozen=True)
@@ -43,6 +64,7 @@ class Change:
     from_status: Status | None
     to_status: Status | None
     reason: str | None = None
+    budget: str | None = None  # for SLA warnings and breaches: which clock
 
 
 @dataclass
@@ -54,9 +76,9 @@ class Outcome:
     events: list[BaseModel] = field(default_factory=list)
 
 
-def summary(row: EscalationRow) -> EscalationSummary:
-    """Return the event view of a row."""
-    request = EscalationIn.model_validate(row.request)
+def summary(row: EscalationRow, request: EscalationIn | None = None) -> EscalationSummary:
+    """Return the event view of a row (pass the request if it is at hand: saves parsing)."""
+    request = request or EscalationIn.model_validate(row.request)
     return EscalationSummary(
         id=row.id,
         title=row.title,
@@ -74,7 +96,7 @@ def summary(row: EscalationRow) -> EscalationSummary:
         source_kind=SourceKind(row.source_kind),
         region=request.region,
         language=request.language,
-        content_refs=tuple(ContentRef.model_validate(c) for c in row.request["content_refs"]),
+        content_refs=tuple(request.content_refs),
         deadlines=Deadlines(
             acknowledge_by=row.acknowledge_by,
             resolve_by=row.resolve_by,
@@ -93,7 +115,8 @@ def on_received(
     decision = decider.decide(event, at=now)
     request = event.request
     status = Status.ASSIGNED if decision.owner else Status.RECEIVED
-    row = EscalationRow(
+    row = new_row(
+        EscalationRow,
         id=event.escalation_id,
         source=event.source,
         source_kind=event.source_kind.value,
@@ -121,6 +144,9 @@ def on_received(
         received_at=event.received_at,
         created_at=now,
         updated_at=now,
+        acknowledged_at=None,
+        resolved_at=None,
+        version=1,
     )
     changes = [Change("received", event.source, None, Status.RECEIVED)]
     if decision.owner is None:
@@ -130,7 +156,9 @@ def on_received(
         return Outcome(row, changes)
     reason = f"team {decision.team}: {decision.assignment.get('summary', 'assigned')}"
     changes.append(Change("assigned", SYSTEM, Status.RECEIVED, Status.ASSIGNED, reason))
-    assigned = EscalationAssigned(escalation=summary(row), owner=decision.owner, team=decision.team)
+    assigned = EscalationAssigned(
+        escalation=summary(row, request), owner=decision.owner, team=decision.team
+    )
     return Outcome(row, changes, [assigned])
 
 
@@ -145,6 +173,8 @@ def _merge_duplicate(
     row.tier = tier.value
     row.score = max(row.score, rescored.score)
     row.priority = {"tier": tier.value, "score": row.score, "reasons": rescored.reasons}
+    if tier != previous and rescored.deadlines is not None:
+        tighten(row, rescored.deadlines)
     row.updated_at = now
     row.version += 1
     status = Status(row.status)
@@ -155,6 +185,14 @@ def _merge_duplicate(
     return Outcome(
         row, [Change("duplicate_merged", event.source, status, status, reason)], [merged]
     )
+
+
+def tighten(row: EscalationRow, deadlines: Deadlines) -> None:
+    """Move deadlines earlier where a more urgent tier asks for it, never later."""
+    for name in ("acknowledge_by", "resolve_by"):
+        new, old = getattr(deadlines, name), getattr(row, name)
+        if new is not None and (old is None or new < old):
+            setattr(row, name, new)
 
 
 def _reject(row: EscalationRow, action: str, actor: str, reason: str) -> Outcome:
@@ -176,7 +214,11 @@ def on_acknowledge(
     """Acknowledge an open escalation if the person is its owner or on duty for its team."""
     if Status(row.status) not in OPEN:
         return _reject(row, "acknowledge", cmd.by, f"escalation is already {row.status}")
-    if not decider.may_act(row.team, row.owner, cmd.by, now):
+    if is_system_actor(cmd.by):
+        if not _system_may_act(row, cmd.by):
+            reason = _system_rule(cmd.by)
+            return _reject(row, "acknowledge", cmd.by, reason)
+    elif cmd.by not in _paged(row) and not decider.may_act(row.team, row.owner, cmd.by, now):
         reason = f"{cmd.by} is neither the owner nor on duty for team {row.team}"
         return _reject(row, "acknowledge", cmd.by, reason)
     previous = _move(row, Status.ACKNOWLEDGED, now)
@@ -193,7 +235,11 @@ def on_resolve(
     """Resolve an escalation that is not resolved yet."""
     if row.status == Status.RESOLVED:
         return _reject(row, "resolve", cmd.by, "escalation is already resolved")
-    if not decider.knows_person(cmd.by):
+    if is_system_actor(cmd.by):
+        if not _system_may_act(row, cmd.by):
+            reason = _system_rule(cmd.by)
+            return _reject(row, "resolve", cmd.by, reason)
+    elif not decider.knows_person(cmd.by):
         return _reject(row, "resolve", cmd.by, f"unknown person '{cmd.by}'")
     previous = _move(row, Status.RESOLVED, now)
     row.resolved_at = now
@@ -210,6 +256,8 @@ def on_reassign(
     """Hand an open or acknowledged escalation to another known person."""
     if row.status == Status.RESOLVED:
         return _reject(row, "reassign", cmd.by, "escalation is already resolved")
+    if is_system_actor(cmd.by):
+        return _reject(row, "reassign", cmd.by, "an integration cannot reassign; a person must")
     if not decider.knows_person(cmd.to):
         return _reject(row, "reassign", cmd.by, f"unknown person '{cmd.to}'")
     if cmd.to == row.owner:

@@ -1,0 +1,216 @@
+"""Benchmark of the router: intake topic -> router (Postgres) -> events topic.
+
+Starts its own Kafka (bench JVM) and durable Postgres with devstack, one router process
+with the demo configuration, and produces ``escalation.received`` events straight onto the
+intake topic. Two phases:
+
+* latency: a steady rate (250/s, then the target's 1,000/s) for 8 s each; received ->
+  ``escalation.assigned`` on the events topic, end to end (p50/p99);
+* throughput: 15,000 escalations produced as fast as possible; assigned events per second
+  from the first produced to the last assigned.
+
+Targets: >= 3,000 escalations/s sustained, p99 received -> assigned < 25 ms at 1,000/s.
+Run: ``uv run python benchmarks/bench_router.py`` (not a test; about a minute).
+
+Closing note (2026-11-25, this 2-core box, shared with other work, load average 2-4; runs
+vary a lot with that load): 250/s p50 45-153 ms, p99 105-608 ms; 1,000/s p50 0.2-1.6 s,
+p99 0.5-2.8 s (the router is at or past saturation); throughput 450-910 escalations/s (one
+router process, durable Postgres). Targets NOT met.
+In-process, without Kafka in the loop, one router applies 1,100-1,500 escalations/s in
+batches of 500. The limit is Python CPU per escalation (about 0.7 ms: envelope and payload
+validation, the core decision, the clock step, building two envelopes, SQLAlchemy) on one
+core, with Kafka, Postgres and this load generator on the other. At small batches the
+per-batch round trips (about ten statements) dominate latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from devstack import JVM_BENCH, services
+from devstack.ports import free_ports
+from devstack.stack import Stack, start_stack
+from escalations.contracts.codec import build_event
+from escalations.contracts.envelope import Envelope, encode
+from escalations.contracts.events import EscalationReceived
+from escalations.contracts.topics import EVENTS, INTAKE, TOPICS
+from escalations.core.escalation import EscalationIn, PolicyArea, SourceKind
+from escalations.db.migrate import upgrade
+from escalations.kafka import CONTENT_TYPE, make_producer
+from escalations.settings import DEMO_CONFIG
+
+RATES = (250, 1_000)
+LATENCY_SECONDS = 8
+THROUGHPUT_COUNT = 15_000
+TARGET_RATE = 3_000
+TARGET_P99_MS = 25.0
+AREAS = [PolicyArea.HARASSMENT, PolicyArea.HATE_SPEECH, PolicyArea.SPAM, PolicyArea.SELF_HARM]
+
+
+def _received(n: int) -> Envelope:
+    esc_id = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    payload = EscalationReceived(
+        escalation_id=esc_id,
+        source="bench",
+        source_kind=SourceKind.INTERNAL_TOOL,
+        received_at=now,
+        request=EscalationIn(title=f"Bench {n}", policy_area=AREAS[n % len(AREAS)], language="en"),
+    )
+    return build_event(payload, subject=esc_id, source="/bench", time=now)
+
+
+class Watcher:
+    """Reads assigned events off the events topic and stamps when each arrived."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.arrived: dict[str, float] = {}
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            fetch_max_wait_ms=5,
+        )
+
+    async def start(self) -> None:
+        """Assign every partition of the events topic from its start."""
+        await self._consumer.start()
+        count = next(spec.partitions for spec in TOPICS if spec.name == EVENTS)
+        parts = [TopicPartition(EVENTS, p) for p in range(count)]
+        self._consumer.assign(parts)
+        for part in parts:
+            self._consumer.seek(part, 0)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Record arrivals until ``stop`` is set."""
+        while not stop.is_set():
+            batch = await self._consumer.getmany(timeout_ms=20, max_records=10_000)
+            now = time.time()
+            for records in batch.values():
+                for record in records:
+                    body = orjson.loads(record.value)
+                    if body["type"] == "escalation.assigned":
+                        self.arrived[body["subject"]] = now
+        await self._consumer.stop()
+
+
+async def _latency(producer: object, watcher: Watcher, rate: int) -> list[float]:
+    sent: list[str] = []
+    stamps: dict[str, float] = {}
+    per_tick = rate // 100
+    start = time.monotonic()
+    for tick in range(100 * LATENCY_SECONDS):
+        for i in range(per_tick):
+            envelope = _received(tick * per_tick + i)
+            stamps[envelope.subject] = envelope.time.timestamp()
+            await producer.send(  # type: ignore[attr-defined]
+                INTAKE, value=encode(envelope), key=envelope.key, headers=[CONTENT_TYPE]
+            )
+            sent.append(envelope.subject)
+        delay = start + (tick + 1) * 0.01 - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+    await _wait_for(watcher, sent)
+    return [1000 * (watcher.arrived[s] - stamps[s]) for s in sent]
+
+
+async def _wait_for(watcher: Watcher, ids: list[str]) -> None:
+    deadline = time.monotonic() + 120
+    while not all(s in watcher.arrived for s in ids):
+        if time.monotonic() > deadline:
+            missing = sum(1 for s in ids if s not in watcher.arrived)
+            raise RuntimeError(f"{missing} escalations never assigned")
+        await asyncio.sleep(0.05)
+
+
+async def _throughput(producer: object, watcher: Watcher) -> tuple[float, float]:
+    envelopes = [_received(n) for n in range(THROUGHPUT_COUNT)]
+    start = time.time()
+    futures = [
+        await producer.send(  # type: ignore[attr-defined]
+            INTAKE, value=encode(e), key=e.key, headers=[CONTENT_TYPE]
+        )
+        for e in envelopes
+    ]
+    await asyncio.gather(*futures)
+    produced = time.time() - start
+    ids = [e.subject for e in envelopes]
+    await _wait_for(watcher, ids)
+    last = max(watcher.arrived[s] for s in ids)
+    return THROUGHPUT_COUNT / (last - start), produced
+
+
+def _pct(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def _measure(stack: Stack) -> None:
+    assert stack.kafka_bootstrap is not None
+    watcher = Watcher(stack.kafka_bootstrap)
+    await watcher.start()
+    stop = asyncio.Event()
+    watching = asyncio.create_task(watcher.run(stop))
+    producer = make_producer(stack.kafka_bootstrap, "bench", linger_ms=1)
+    await producer.start()
+    try:
+        warm = [_received(n) for n in range(500)]
+        for e in warm:
+            await producer.send(INTAKE, value=encode(e), key=e.key, headers=[CONTENT_TYPE])
+        await _wait_for(watcher, [e.subject for e in warm])
+        latencies = {rate: await _latency(producer, watcher, rate) for rate in RATES}
+        rate, produced = await _throughput(producer, watcher)
+    finally:
+        stop.set()
+        await watching
+        await producer.stop()
+    for sent, values in latencies.items():
+        print(
+            f"latency at {sent:,}/s for {LATENCY_SECONDS} s, received -> assigned on the events"
+            f" topic: p50 {_pct(values, 0.5):.1f} ms, p99 {_pct(values, 0.99):.1f} ms,"
+            f" max {max(values):.1f} ms (target at 1,000/s: p99 < {TARGET_P99_MS:g} ms)"
+        )
+    print(
+        f"throughput: {rate:,.0f} escalations/s over {THROUGHPUT_COUNT:,}"
+        f" (produced in {produced:.1f} s; target >= {TARGET_RATE:,}/s)"
+    )
+
+
+def main() -> None:
+    """Start the stack and a router, measure, print, stop."""
+    stack = start_stack(topics=TOPICS, kafka_jvm=JVM_BENCH, durable=True, env={})
+    procs: list[services.Process] = []
+    try:
+        assert stack.database_url is not None
+        upgrade(stack.database_url)
+        (port,) = free_ports(1)
+        ports = services.Ports(router=port)
+        env = services.service_env(
+            {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                **stack.env(),
+                "ESCALATIONS_CONFIG": str(DEMO_CONFIG),
+                "LOG_LEVEL": "WARNING",
+            },
+            ports,
+        )
+        logs = Path(tempfile.mkdtemp(prefix="bench-router-"))
+        procs = services.start(env, ports, logs, names=["router"])
+        services.wait_ready(procs)
+        asyncio.run(_measure(stack))
+    finally:
+        services.stop(procs)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

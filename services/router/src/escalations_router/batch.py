@@ -1,0 +1,298 @@
+"""Apply one fetched batch in one Postgres transaction.
+
+Per batch: decode every record (poison goes to the dead-letter topic through the outbox),
+lock the escalations touched (id order), skip events already processed, load their clocks,
+the stored overrides and time off, and lock the load of every person the batch may assign.
+Then apply the state machine and the clocks, and commit state, history, clocks, person load,
+processed-event records and outgoing events together. The row locks come before the
+processed-event check, so a batch replayed by a new partition owner during a rebalance waits
+for the old owner's transaction and then sees its events as done.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from escalations.contracts.codec import parse_payload
+from escalations.contracts.envelope import Envelope, EnvelopeError, decode
+from escalations.contracts.events import (
+    AcknowledgeRequested,
+    EscalationReceived,
+    OverrideRequested,
+    ReassignRequested,
+    ResolveRequested,
+    TimeOffRequested,
+)
+from escalations.contracts.topics import ROUTER_DEADLETTER
+from escalations.core.escalation import Tier
+from escalations.db.models import EscalationRow
+from escalations.db.models_router import ClockRow
+from escalations.kafka import KafkaRecord
+from escalations_router import metrics, schedule, store
+from escalations_router.core_decider import BoundDecider, CoreDecider
+from escalations_router.observe import observe
+from escalations_router.people import LoadBook, lock_people, save_people
+from escalations_router.state import (
+    Outcome,
+    is_system_actor,
+    on_acknowledge,
+    on_reassign,
+    on_received,
+    on_resolve,
+)
+from escalations_router.timers import advance, new_clock, restart
+
+log = logging.getLogger(__name__)
+Record = KafkaRecord
+Handler = Callable[[EscalationRow, Any, BoundDecider, datetime], Outcome]
+
+COMMANDS: dict[type[BaseModel], Handler] = {
+    AcknowledgeRequested: on_acknowledge,
+    ResolveRequested: on_resolve,
+    ReassignRequested: on_reassign,
+}
+SCHEDULE_COMMANDS = (OverrideRequested, TimeOffRequested)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A decoded input event."""
+
+    record: Record
+    envelope: Envelope
+    payload: BaseModel
+
+
+@dataclass
+class Batch:
+    """The working set of one transaction."""
+
+    session: AsyncSession
+    now: datetime
+    rows: dict[str, EscalationRow]
+    clocks: dict[str, ClockRow]
+    decider: BoundDecider
+    writes: store.Writes = field(default_factory=store.Writes)
+    outcomes: list[Outcome] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+
+
+def dead_letter_id(record: Record) -> str:
+    """Return the stable id of a record's dead letter (its processed-event key too)."""
+    return f"dead:{record.topic}:{record.partition}:{record.offset}"
+
+
+def _dead_letter(record: Record, reason: str, error: str) -> dict[str, Any]:
+    value = record.value or b""
+    return {
+        "reason": reason,
+        "error": error,
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+        "key": record.key.decode(errors="replace") if record.key else None,
+        "value_base64": base64.b64encode(value).decode(),
+    }
+
+
+class BatchProcessor:
+    """Applies fetched batches to Postgres atomically."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], decider: CoreDecider) -> None:
+        self._sessions = sessions
+        self._decider = decider
+
+    def _parse(self, records: Sequence[Record]) -> tuple[list[Parsed], list[tuple[Record, str]]]:
+        parsed, poison = [], []
+        for record in records:
+            try:
+                envelope = decode(record.value)
+                parsed.append(Parsed(record, envelope, parse_payload(envelope)))
+            except EnvelopeError as exc:
+                poison.append((record, str(exc)))
+        return parsed, poison
+
+    async def process(self, records: Sequence[Record]) -> None:
+        """Apply a batch in one transaction; raises (and commits nothing) on a database error."""
+        now = datetime.now(UTC)
+        parsed, poison = self._parse(records)
+        escalation_ids = [
+            p.envelope.subject for p in parsed if not isinstance(p.payload, SCHEDULE_COMMANDS)
+        ]
+        async with self._sessions() as session, session.begin():
+            rows = await store.lock_rows(session, escalation_ids)
+            ids = [p.envelope.id for p in parsed] + [dead_letter_id(r) for r, _ in poison]
+            done = await store.already_processed(session, ids)
+            clocks = await store.load_clocks(session, rows)
+            decider = self._decider.bind(await schedule.load(session, now))
+            todo = _fresh(parsed, done)
+            people = _people_in_play(todo, rows, decider, now)
+            decider.book = LoadBook(await lock_people(session, people), decider.book.window)
+            batch = Batch(session, now, rows, clocks, decider)
+            for item in todo:
+                await self._apply(batch, item)
+            for record, error in poison:
+                if dead_letter_id(record) not in done:
+                    _park(batch.writes, record, "undecodable", error, now, mark=True)
+            await save_people(session, decider.book, now)
+            await batch.writes.flush(session)
+        metrics.count_consumed(batch.applied)
+        for outcome in batch.outcomes:
+            observe(outcome, now)
+        metrics.count_assignments(decider.book.assigned_now, decider.config, now)
+
+    async def _apply(self, batch: Batch, item: Parsed) -> None:
+        payload = item.payload
+        if isinstance(payload, SCHEDULE_COMMANDS):
+            await self._schedule(batch, item, payload)
+        else:
+            self._escalation(batch, item)
+        batch.writes.mark_processed(item.envelope.id, batch.now)
+        batch.applied.append(item.envelope.type)
+
+    async def _schedule(
+        self, batch: Batch, item: Parsed, cmd: OverrideRequested | TimeOffRequested
+    ) -> None:
+        error = schedule.problem(cmd, batch.decider.config)
+        if error is not None:
+            _park(batch.writes, item.record, "invalid_command", error, batch.now)
+            return
+        await schedule.store(batch.session, cmd, batch.now)
+        batch.decider.schedule = schedule.with_command(batch.decider.schedule, cmd)
+        log.info("applied %s for %s", item.envelope.type, item.envelope.subject)
+
+    def _escalation(self, batch: Batch, item: Parsed) -> None:
+        esc_id = item.envelope.subject
+        row = batch.rows.get(esc_id)
+        payload = item.payload
+        if row is None and is_system_actor(getattr(payload, "by", "")):
+            # An integration closing an alert the router never saw (it fired before the
+            # integration existed): nothing to do, and nothing an operator must replay.
+            log.info("dropped %s for unknown escalation %s", item.envelope.type, esc_id)
+            return
+        if row is None and not isinstance(payload, EscalationReceived):
+            _park(
+                batch.writes,
+                item.record,
+                "unknown_escalation",
+                f"no escalation {esc_id}",
+                batch.now,
+            )
+            return
+        owner = row.owner if row is not None else None
+        try:
+            if isinstance(payload, EscalationReceived):
+                outcome = on_received(row, payload, batch.decider, batch.now)
+            else:
+                assert row is not None
+                outcome = COMMANDS[type(payload)](row, payload, batch.decider, batch.now)
+        except (ValueError, LookupError, TypeError) as exc:
+            # A bug or a configuration the core cannot apply to this input: park the event
+            # with the error rather than block the partition.
+            _park(batch.writes, item.record, "handler_error", repr(exc), batch.now)
+            return
+        if outcome.row is None:
+            return
+        new = row is None
+        row = outcome.row
+        batch.rows[esc_id] = row
+        if new:
+            batch.writes.escalations.append(row)
+        self._clock(batch, row, outcome, owner)
+        batch.writes.record(esc_id, outcome.changes, item.envelope.id, batch.now)
+        batch.writes.enqueue_all(esc_id, outcome.events, batch.now)
+        batch.outcomes.append(outcome)
+
+    def _clock(self, batch: Batch, row: EscalationRow, outcome: Outcome, owner: str | None) -> None:
+        decider, now = batch.decider, batch.now
+        clock = batch.clocks.get(row.id)
+        if clock is None:
+            rescore_at = decider.rescore_at.get(row.id)
+            sla = decider.sla(Tier(row.tier))
+            clock = new_clock(
+                row,
+                sla,
+                warning_share=decider.warning_share,
+                rescore_at=rescore_at,
+                now=row.created_at,
+            )
+            batch.clocks[row.id] = clock
+            batch.writes.clocks.append(clock)
+        actions = {change.action for change in outcome.changes}
+        if "reassigned" in actions:
+            restart(row, clock, now)
+            decider.book.closed(owner)
+            if row.owner is not None:
+                graphic = bool((row.assignment or {}).get("graphic"))
+                decider.book.assigned(row.owner, now, graphic=graphic)
+        elif "resolved" in actions:
+            decider.book.closed(owner)
+        timed = advance(row, clock, decider, now)
+        outcome.changes.extend(timed.changes)
+        outcome.events.extend(timed.events)
+
+
+def _fresh(parsed: list[Parsed], done: set[str]) -> list[Parsed]:
+    """Drop events already processed, and repeats of one event within the batch."""
+    seen = set(done)
+    fresh = []
+    for item in parsed:
+        if item.envelope.id in seen:
+            continue
+        seen.add(item.envelope.id)
+        fresh.append(item)
+    return fresh
+
+
+def _people_in_play(
+    todo: list[Parsed], rows: dict[str, EscalationRow], decider: BoundDecider, now: datetime
+) -> set[str]:
+    """Return everyone the batch may assign or release, to lock their load up front."""
+    people: set[str] = set()
+    for item in todo:
+        payload = item.payload
+        row = rows.get(item.envelope.subject)
+        if isinstance(payload, EscalationReceived) and row is None:
+            try:
+                people |= decider.candidates(payload, now)
+            except (ValueError, LookupError):
+                continue  # decide fails the same way later and parks the event
+        elif isinstance(payload, SCHEDULE_COMMANDS):
+            people.add(payload.person)
+        elif row is not None and row.owner is not None:
+            people.add(row.owner)
+        if isinstance(payload, ReassignRequested):
+            people.add(payload.to)
+    return people
+
+
+def _park(
+    writes: store.Writes,
+    record: Record,
+    reason: str,
+    error: str,
+    now: datetime,
+    *,
+    mark: bool = False,
+) -> None:
+    synthetic_id = dead_letter_id(record)
+    log.warning(
+        "dead-lettered record (%s): %s",
+        reason,
+        error,
+        extra={"partition": record.partition, "offset": record.offset},
+    )
+    key = record.key.decode(errors="replace") if record.key else "unknown"
+    writes.enqueue(ROUTER_DEADLETTER, key, synthetic_id, _dead_letter(record, reason, error), now)
+    if mark:
+        writes.mark_processed(synthetic_id, now)
+    metrics.DEAD_LETTERS.labels(reason).inc()

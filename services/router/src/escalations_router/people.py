@@ -1,0 +1,132 @@
+"""Per-person assignment load (round robin and the wellbeing cap), shared by all routers.
+
+``LoadBook`` is the in-memory view of the people a batch may assign, loaded and row-locked
+at the start of the batch's transaction and written back at its end. Every assignment in
+the batch updates it, so the second escalation of a batch already sees the first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import DateTime, Integer, String, bindparam, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from escalations.core.assignment import PersonHistory
+from escalations.db.models_router import PersonLoadRow
+
+_TABLE = PersonLoadRow.__table__  # type: ignore[attr-defined]
+
+
+class LoadBook:
+    """What assignment remembers about each person in play, with the changes to write."""
+
+    def __init__(self, history: Mapping[str, PersonHistory], window: timedelta) -> None:
+        self.history: dict[str, PersonHistory] = dict(history)
+        self.window = window
+        self.changed: set[str] = set()
+        self.assigned_now: Counter[str] = Counter()
+
+    def assigned(self, person: str, at: datetime, *, graphic: bool) -> None:
+        """Record that ``person`` was given an escalation at ``at``."""
+        known = self.history.get(person, PersonHistory())
+        stamps = (*known.graphic_at, at) if graphic else known.graphic_at
+        self.history[person] = PersonHistory(
+            last_assigned_at=at, open_count=known.open_count + 1, graphic_at=stamps
+        )
+        self.changed.add(person)
+        self.assigned_now[person] += 1
+
+    def closed(self, person: str | None) -> None:
+        """Record that one of ``person``'s open escalations was resolved or taken away."""
+        if person is None:
+            return
+        known = self.history.get(person, PersonHistory())
+        self.history[person] = PersonHistory(
+            last_assigned_at=known.last_assigned_at,
+            open_count=max(0, known.open_count - 1),
+            graphic_at=known.graphic_at,
+        )
+        self.changed.add(person)
+
+    def rows(self, now: datetime) -> list[dict[str, object]]:
+        """Return the changed people as parameter rows, graphic stamps trimmed to the window."""
+        since = now - self.window
+        return [
+            {
+                "p": person,
+                "last": self.history[person].last_assigned_at,
+                "open": self.history[person].open_count,
+                "added": self.assigned_now[person],
+                "graphic": _recent(self.history[person].graphic_at, since),
+                "now": now,
+            }
+            for person in sorted(self.changed)
+        ]
+
+
+# Exposure only matters against the cap (single digits); keep a bounded tail of stamps.
+MAX_STAMPS = 100
+
+
+def _recent(stamps: tuple[datetime, ...], since: datetime) -> list[str]:
+    return [s.isoformat() for s in stamps if s > since][-MAX_STAMPS:]
+
+
+# One statement creates missing rows and locks all of them, in person order (the VALUES are
+# processed in that order), so two batches never deadlock on people.
+_LOCK = (
+    text(
+        "INSERT INTO router_person_load (person, open_count, assigned_total, graphic_at) "
+        "SELECT p, 0, 0, '[]'::jsonb FROM unnest(CAST(:people AS text[])) AS p ORDER BY p "
+        "ON CONFLICT (person) DO UPDATE SET person = EXCLUDED.person "
+        "RETURNING person, last_assigned_at, open_count, graphic_at"
+    )
+    .bindparams(bindparam("people", type_=ARRAY(String)))
+    .columns(
+        person=String,
+        last_assigned_at=DateTime(timezone=True),
+        open_count=Integer,
+        graphic_at=JSONB,
+    )
+)
+
+
+async def lock_people(session: AsyncSession, people: Iterable[str]) -> dict[str, PersonHistory]:
+    """Create missing rows, then lock and load these people in a fixed order (no deadlocks)."""
+    wanted = sorted(set(people))
+    if not wanted:
+        return {}
+    connection = await session.connection()
+    result = await connection.execute(_LOCK, {"people": wanted})
+    return {
+        person: PersonHistory(
+            last_assigned_at=last,
+            open_count=open_count,
+            graphic_at=tuple(datetime.fromisoformat(s) for s in graphic),
+        )
+        for person, last, open_count, graphic in result.all()
+    }
+
+
+async def save_people(session: AsyncSession, book: LoadBook, now: datetime) -> None:
+    """Write the changed people back (they are locked by ``lock_people``)."""
+    rows = book.rows(now)
+    if not rows:
+        return
+    stmt = (
+        update(_TABLE)
+        .where(_TABLE.c.person == bindparam("p"))
+        .values(
+            last_assigned_at=bindparam("last"),
+            open_count=bindparam("open"),
+            assigned_total=_TABLE.c.assigned_total + bindparam("added"),
+            graphic_at=bindparam("graphic"),
+            updated_at=bindparam("now"),
+        )
+    )
+    connection = await session.connection()
+    await connection.execute(stmt, rows)

@@ -1,0 +1,93 @@
+"""Fire due escalation clocks: under the escalation's row lock, in one transaction.
+
+Every router instance sweeps: it selects clocks due by now and locks their escalation rows
+with ``SKIP LOCKED``, so a row that a consumer batch (or another instance's sweep) holds is
+left for the next sweep instead of waited for. Under the lock it applies what is due
+(``timers.advance``) and commits the row, the clock's progress and next instant, the
+history and the outbox together: a firing happens once, and a crash before the commit
+leaves the clock due for the next sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from escalations.db.models import EscalationRow
+from escalations.db.models_router import ClockRow
+from escalations_router import schedule, store
+from escalations_router.core_decider import CoreDecider
+from escalations_router.observe import observe
+from escalations_router.timers import advance
+
+log = logging.getLogger(__name__)
+
+
+class TimerSweeper:
+    """Fires due clocks, a bounded number per transaction."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        decider: CoreDecider,
+        *,
+        limit: int,
+        interval: float,
+        on_fired: Callable[[], None],
+    ) -> None:
+        self._sessions = sessions
+        self._decider = decider
+        self._limit = limit
+        self._interval = interval
+        self._on_fired = on_fired
+
+    async def sweep(self, now: datetime | None = None) -> int:
+        """Fire the clocks due by ``now`` (default: the current time); return how many."""
+        at = now or datetime.now(UTC)
+        async with self._sessions() as session, session.begin():
+            stmt = (
+                select(EscalationRow, ClockRow)
+                .join(ClockRow, col(ClockRow.escalation_id) == col(EscalationRow.id))
+                .where(col(ClockRow.due_at) <= at)
+                .order_by(col(ClockRow.due_at))
+                .limit(self._limit)
+                .with_for_update(of=EscalationRow, skip_locked=True)
+            )
+            due = list((await session.exec(stmt)).all())
+            if not due:
+                return 0
+            decider = self._decider.bind(await schedule.load(session, at))
+            outcomes, writes = [], store.Writes()
+            for row, clock in due:
+                outcome = advance(row, clock, decider, at)
+                writes.record(row.id, outcome.changes, None, at)
+                writes.enqueue_all(row.id, outcome.events, at)
+                outcomes.append(outcome)
+            await writes.flush(session)
+        for outcome in outcomes:
+            observe(outcome, at)
+        self._on_fired()
+        return len(due)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sweep until ``stop`` is set; Postgres outages are retried with backoff."""
+        delay = self._interval
+        while not stop.is_set():
+            try:
+                fired = await self.sweep()
+                delay = self._interval
+            except (DBAPIError, OSError) as exc:
+                log.error("timer sweep failed, retrying in %.1f s: %s", delay, exc)
+                fired, delay = 0, min(delay * 2, 5.0)
+            if fired >= self._limit:
+                continue  # more are due: no pause
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)

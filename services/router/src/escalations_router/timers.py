@@ -1,0 +1,244 @@
+"""Durable escalation clocks: what is due at an instant, and its effects. No I/O.
+
+Each escalation has one clock row (``router_clocks``): the escalation policy's progress,
+the tier's SLA budget taken when the tier was set, and the instant of its next timer.
+``advance`` asks the core (``policy.step``) what is due by ``now`` beyond the stored
+progress, applies it to the row (escalate, warn, breach, raise the tier as a regulatory
+clock runs down) and stores the next instant. The caller holds the escalation's row lock and
+commits the clock, the row, the history and the outbox together, so a timer fires once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, Protocol
+
+import orjson
+
+from escalations.contracts.events import (
+    Deadlines,
+    EscalationEscalated,
+    SlaBreached,
+    SlaKind,
+    SlaWarning,
+    Status,
+)
+from escalations.core.escalation import Tier
+from escalations.core.policy import EscalationPolicy, PolicyEvent, PolicyProgress, step
+from escalations.core.priority_config import TierSla
+from escalations.core.scoring import Deadlines as CoreDeadlines
+from escalations.db.models import EscalationRow
+from escalations.db.models_router import ClockRow
+from escalations_router.rows import new_row
+from escalations_router.state import SYSTEM, Change, Outcome, summary, tighten
+
+
+@dataclass(frozen=True)
+class Rise:
+    """The priority of an escalation scored again at a later instant."""
+
+    tier: Tier
+    score: int
+    reasons: list[dict[str, Any]]
+    deadlines: Deadlines
+    next_rise: datetime | None
+
+
+class Clockwork(Protocol):
+    """What the clocks ask of the configuration and the core."""
+
+    def sla(self, tier: Tier) -> TierSla:
+        """Return the tier's acknowledge and resolve budgets."""
+        ...
+
+    def level_targets(
+        self, team: str | None, policy: EscalationPolicy, level: int, at: datetime
+    ) -> tuple[str, ...]:
+        """Return who level ``level`` (from 1) of the snapshotted policy pages at ``at``."""
+        ...
+
+    def rise(self, row: EscalationRow, at: datetime) -> Rise:
+        """Score the escalation again at ``at`` (its regulatory clock has run down)."""
+        ...
+
+
+def new_clock(
+    row: EscalationRow,
+    sla: TierSla,
+    *,
+    warning_share: float,
+    rescore_at: datetime | None,
+    now: datetime,
+) -> ClockRow:
+    """Return the clock of a new escalation: level 1 is paged by the assignment itself."""
+    return new_row(
+        ClockRow,
+        escalation_id=row.id,
+        due_at=None,
+        started_at=now,
+        tier=row.tier,
+        acknowledge_seconds=sla.acknowledge.total_seconds(),
+        resolve_seconds=sla.resolve.total_seconds(),
+        warning_share=warning_share,
+        progress=PolicyProgress(level=1).model_dump(mode="json"),
+        rescore_at=rescore_at,
+        fired=0,
+        updated_at=now,
+    )
+
+
+def restart(row: EscalationRow, clock: ClockRow, now: datetime) -> None:
+    """Give a reassigned escalation's new owner a fresh acknowledge budget from level 1."""
+    progress = PolicyProgress.model_validate(clock.progress)
+    clock.started_at = now
+    clock.progress = PolicyProgress(
+        level=1,
+        warned=progress.warned - {"acknowledge"},
+        breached=progress.breached - {"acknowledge"},
+    ).model_dump(mode="json")
+    row.acknowledge_by = now + timedelta(seconds=clock.acknowledge_seconds)
+    row.level = 1
+
+
+def advance(row: EscalationRow, clock: ClockRow, works: Clockwork, now: datetime) -> Outcome:
+    """Apply what is due by ``now``; set the clock's next instant (None: nothing left)."""
+    out = Outcome(row)
+    if row.status == Status.RESOLVED:
+        clock.due_at = clock.rescore_at = None
+        return out
+    if clock.rescore_at is not None and clock.rescore_at <= now:
+        _rise(row, clock, works, now, out)
+    if clock.tier != row.tier:
+        _take_sla(clock, row, works.sla(Tier(row.tier)))
+    result = step(
+        policy(row),
+        started_at=clock.started_at,
+        sla=_sla_of(clock),
+        deadlines=_deadlines(row, clock),
+        warning_share=clock.warning_share,
+        progress=PolicyProgress.model_validate(clock.progress),
+        acknowledged=row.status == Status.ACKNOWLEDGED,
+        at=now,
+    )
+    pages = [event for event in result.due if event.kind == "notify"]
+    if pages:
+        # After an outage several levels can be due at once: page only the latest.
+        _escalate(row, pages[-1], works, now, out)
+    for event in result.due:
+        if event.kind != "notify":
+            _sla_event(row, event, clock.warning_share, now, out)
+    clock.progress = result.progress.model_dump(mode="json")
+    clock.fired += len(result.due)
+    clock.due_at = _earliest(result.next_timer_at, clock.rescore_at)
+    clock.updated_at = now
+    return out
+
+
+def fired_kinds(out: Outcome) -> list[str]:
+    """Return the timer kinds an outcome fired, for the ``router_timers_fired_total`` metric."""
+    kinds = {"escalated": "escalate", "sla_warning": "sla_warning", "sla_breached": "sla_breach"}
+    kinds["tier_raised"] = "rescore"
+    return [kinds[c.action] for c in out.changes if c.action in kinds]
+
+
+@lru_cache(maxsize=256)
+def _policy_of(snapshot: bytes) -> EscalationPolicy:
+    return EscalationPolicy.model_validate_json(snapshot)
+
+
+def policy(row: EscalationRow) -> EscalationPolicy:
+    """Return the row's snapshotted policy (parsed once per distinct snapshot)."""
+    return _policy_of(orjson.dumps(row.policy_snapshot or {}))
+
+
+def _earliest(*instants: datetime | None) -> datetime | None:
+    return min((i for i in instants if i is not None), default=None)
+
+
+def _sla_of(clock: ClockRow) -> TierSla:
+    return TierSla.model_construct(
+        acknowledge=timedelta(seconds=clock.acknowledge_seconds),
+        resolve=timedelta(seconds=clock.resolve_seconds),
+    )
+
+
+def _take_sla(clock: ClockRow, row: EscalationRow, sla: TierSla) -> None:
+    clock.tier = row.tier
+    clock.acknowledge_seconds = sla.acknowledge.total_seconds()
+    clock.resolve_seconds = sla.resolve.total_seconds()
+
+
+def _deadlines(row: EscalationRow, clock: ClockRow) -> CoreDeadlines:
+    sla = _sla_of(clock)
+    return CoreDeadlines.model_construct(
+        acknowledge_by=row.acknowledge_by or clock.started_at + sla.acknowledge,
+        resolve_by=row.resolve_by or clock.started_at + sla.resolve,
+        regulatory_deadline=row.regulatory_deadline,
+    )
+
+
+def _rise(
+    row: EscalationRow, clock: ClockRow, works: Clockwork, now: datetime, out: Outcome
+) -> None:
+    risen = works.rise(row, now)
+    clock.rescore_at = risen.next_rise
+    previous = Tier(row.tier)
+    tier = previous.most_urgent(risen.tier)
+    if tier == previous:
+        return
+    row.tier = tier.value
+    row.priority = {"tier": tier.value, "score": row.score, "reasons": risen.reasons}
+    tighten(row, risen.deadlines)
+    row.updated_at = now
+    row.version += 1
+    status = Status(row.status)
+    left = (
+        "" if row.regulatory_deadline is None else f" (due {row.regulatory_deadline.isoformat()})"
+    )
+    reason = f"regulatory clock running down{left}: tier {previous} -> {tier}"
+    out.changes.append(Change("tier_raised", SYSTEM, status, status, reason))
+
+
+def _escalate(
+    row: EscalationRow, page: PolicyEvent, works: Clockwork, now: datetime, out: Outcome
+) -> None:
+    level, round_ = page.level or 1, (page.round or 0) + 1
+    targets = works.level_targets(row.team, policy(row), level, now)
+    status = Status(row.status)
+    row.level = level
+    row.status = Status.ESCALATED.value
+    row.updated_at = now
+    row.version += 1
+    paged = list(row.assignment.get("paged", [])) if row.assignment else []
+    row.assignment = {**(row.assignment or {}), "paged": sorted({*paged, *targets})}
+    who = ", ".join(targets) or "nobody on duty"
+    reason = f"not acknowledged in time: paging level {level} (round {round_}): {who}"
+    out.changes.append(Change("escalated", SYSTEM, status, Status.ESCALATED, reason))
+    out.events.append(
+        EscalationEscalated(escalation=summary(row), level=level, round=round_, targets=targets)
+    )
+
+
+def _sla_event(
+    row: EscalationRow, event: PolicyEvent, share: float, now: datetime, out: Outcome
+) -> None:
+    kind = SlaKind(event.budget or "resolve")
+    due_at = {
+        SlaKind.ACKNOWLEDGE: row.acknowledge_by,
+        SlaKind.RESOLVE: row.resolve_by,
+        SlaKind.REGULATORY: row.regulatory_deadline,
+    }[kind] or event.at
+    if kind is SlaKind.ACKNOWLEDGE and event.kind == "sla_breached":
+        due_at = event.at  # the policy ran out of levels: that instant is the breach
+    status = Status(row.status)
+    if event.kind == "sla_warning":
+        reason = f"{kind.value} budget {round(100 * share)} % used; due {due_at.isoformat()}"
+        out.changes.append(Change("sla_warning", SYSTEM, status, status, reason, kind.value))
+        out.events.append(SlaWarning(escalation=summary(row), kind=kind, due_at=due_at))
+    else:
+        reason = f"{kind.value} deadline {due_at.isoformat()} passed"
+        out.changes.append(Change("sla_breached", SYSTEM, status, status, reason, kind.value))
+        out.events.append(SlaBreached(escalation=summary(row), kind=kind, due_at=due_at))
+    row.updated_at = now

@@ -1,0 +1,85 @@
+"""The router's adapter over the real core: rising tiers, snapshotted levels, schedules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from escalations.contracts.events import EscalationReceived
+from escalations.core.config import Override, TimeOff, loads_config
+from escalations.core.escalation import EscalationIn, SourceKind, Tier
+from escalations.core.policy import EscalationPolicy
+from escalations_router.core_decider import CoreDecider, Schedule
+from escalations_router.people import LoadBook
+from escalations_router.state import on_received
+from tests.e2e.router.configs import config
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def _decider() -> CoreDecider:
+    return CoreDecider(loads_config(config()).config)
+
+
+def _received(area: str = "harassment", **extra: object) -> EscalationReceived:
+    request = EscalationIn.model_validate({"title": "Report", "policy_area": area, **extra})
+    return EscalationReceived(
+        escalation_id="e-1",
+        source="tests",
+        source_kind=SourceKind.INTERNAL_TOOL,
+        received_at=NOW,
+        request=request,
+    )
+
+
+def test_regulatory_clock_running_down_raises_the_tier() -> None:
+    """An order due in 2 h 30 min is P1 now and P0 once 2 h are left, at the instant given."""
+    deadline = NOW + timedelta(hours=2, minutes=30)
+    received = _received(regulatory={"regime": "dsa_authority_order", "deadline": deadline})
+    bound = _decider().bind(Schedule())
+    outcome = on_received(None, received, bound, NOW)
+    row = outcome.row
+    assert row is not None
+    assert Tier.P1.value == row.tier
+    rise_at = bound.rescore_at["e-1"]
+    assert deadline - timedelta(hours=2) == rise_at
+    assert rise_at is not None
+    risen = bound.rise(row, rise_at)
+    assert (Tier.P0, None) == (risen.tier, risen.next_rise)
+
+
+def test_level_targets_follow_the_snapshot_not_the_current_policy() -> None:
+    """Level 2 of a snapshot pages its named person even if the team's policy has one level."""
+    snapshot = EscalationPolicy.model_validate(
+        {
+            "levels": [
+                {"targets": [{"kind": "schedule"}]},
+                {"targets": [{"kind": "person", "id": "emil"}]},
+            ]
+        }
+    )
+    bound = _decider().bind(Schedule())
+    assert ("emil",) == bound.level_targets("cs", snapshot, 2, NOW)
+    assert () == bound.level_targets("no-such-team", snapshot, 2, NOW)
+    assert () == bound.level_targets("cs", snapshot, 3, NOW)
+
+
+def test_time_off_and_overrides_change_who_may_be_assigned() -> None:
+    """Stored time off removes a person from the candidates; an override adds one."""
+    away = TimeOff(person="fiona", start=NOW - timedelta(hours=1), end=NOW + timedelta(hours=1))
+    bound = _decider().bind(Schedule(time_off=(away,)))
+    assert {"gus"} == bound.candidates(_received("spam"), NOW)
+    cover = Override(
+        team="cs", person="lead", start=NOW - timedelta(hours=1), end=NOW + timedelta(hours=1)
+    )
+    covered = _decider().bind(Schedule(overrides=(cover,)))
+    assert "lead" in covered.candidates(_received("child_safety"), NOW)
+    assert covered.may_act("cs", None, "lead", NOW)
+
+
+def test_assignment_uses_and_updates_the_person_load() -> None:
+    """Two escalations in one batch go to different people: the second sees the first."""
+    bound = _decider().bind(Schedule(), LoadBook({}, timedelta(hours=8)))
+    first = bound.decide(_received("spam"), at=NOW)
+    second = bound.decide(_received("spam"), at=NOW + timedelta(seconds=1))
+    assert {"fiona", "gus"} == {first.owner, second.owner}
+    assert {"fiona": 1, "gus": 1} == dict(bound.book.assigned_now)
