@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -190,3 +191,30 @@ def test_retry_after_is_honoured_but_capped() -> None:
     """The server's Retry-After wins over backoff, up to the configured maximum."""
     policy = RetryPolicy(max_attempts=10, base_seconds=0.5, max_seconds=30.0)
     assert (7.0, 30.0) == (policy.delay(1, 7.0), policy.delay(1, 3600.0))
+
+
+class SlowChannel(FakeChannel):
+    """Takes ``seconds`` per send."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    async def send(self, message: Message) -> None:
+        await asyncio.sleep(self.seconds)
+        await super().send(message)
+
+
+async def test_no_send_starts_after_the_inline_budget() -> None:
+    """Messages still waiting for a send slot when the budget runs out go to the retry queue."""
+    channel = SlowChannel(0.05)
+    policy = RetryPolicy(max_attempts=4, base_seconds=0.001, max_seconds=0.002, inline_seconds=0.02)
+    ledger, producer = FakeLedger(), FakeProducer()
+    d = Deliverer({"webhook": channel}, ledger, producer, policy, Breakers(100, 60.0), 1)
+    await d.run([Attempt(message(f"e{i}", f"x{i}")) for i in range(3)])
+    assert (["e0"], ["sent", "retrying", "retrying"], {None, "inline time spent"}) == (
+        channel.sent,
+        [o.status for o in sorted(ledger.outcomes, key=lambda o: o.key)],
+        {o.error for o in ledger.outcomes},
+    )
+    assert [0, 0] == [o.attempts for o in ledger.outcomes if o.status == "retrying"]

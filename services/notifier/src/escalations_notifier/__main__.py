@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
+from collections.abc import Callable
 
 from pydantic import ValidationError
 
@@ -35,6 +37,9 @@ async def run(settings: NotifierSettings, config: Config) -> None:
             serve_health(app, settings.http_host, settings.http_port, stop), name="health"
         ),
     ]
+    # Everything built so far lives as long as the process: keep it out of the collector's
+    # full passes, which otherwise pause sends for tens of milliseconds at a time.
+    gc.freeze()
     log.info("notifier started")
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
@@ -52,6 +57,14 @@ async def run(settings: NotifierSettings, config: Config) -> None:
         log.info("notifier stopped")
 
 
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is absent on Windows
+        return None
+    return uvloop.new_event_loop
+
+
 def main() -> int:
     """Entry point; exit 2 on bad settings or configuration."""
     try:
@@ -61,9 +74,10 @@ def main() -> int:
         print(f"notifier: cannot start:\n{exc}", file=sys.stderr)
         return 2
     configure_logging("notifier", settings.log_level)
-    # httpx logs every request at INFO: at thousands of deliveries a second that is noise.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    asyncio.run(run(settings, config))
+    # uvloop (shipped with uvicorn[standard]) roughly halves the event loop's share of
+    # each delivery's CPU; plain asyncio works the same, only slower.
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(run(settings, config))
     return 0
 
 

@@ -86,7 +86,7 @@ class Deliverer:
         breakers: Breakers,
         max_in_flight: int = 64,
     ) -> None:
-        # Bounded sends: httpcore's pool gets slow (quadratic) with a long queue of waiters.
+        # Bounded sends, across the batches being delivered at once.
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._channels = channels
         self._ledger = ledger
@@ -118,7 +118,7 @@ class Deliverer:
             message = by_key[outcome.key]
             if outcome.status == SENT:
                 elapsed = (datetime.now(UTC) - message.event_time).total_seconds()
-                metrics.LATENCY.labels(message.channel).observe(max(0.0, elapsed))
+                metrics.observe_latency(message.channel, max(0.0, elapsed))
         if parked:
             metrics.DLQ_SIZE.inc(len(parked))
 
@@ -133,7 +133,7 @@ class Deliverer:
             if message.key in blocked or stream in waiting:
                 # Something older in this stream is still queued: keep the order, queue too.
                 outcomes.append(Outcome(message.key, RETRYING, item.attempts, "queued", 0.0))
-                metrics.DELIVERIES.labels(message.channel, "deferred").inc()
+                metrics.count(message.channel, "deferred")
                 waiting.add(stream)
                 continue
             outcome = await self.attempt(item, deadline)
@@ -152,28 +152,34 @@ class Deliverer:
                 if channel is None
                 else f"no {message.channel} contact for {message.recipient} in the configuration"
             )
-            metrics.DELIVERIES.labels(message.channel, "failed").inc()
+            metrics.count(message.channel, "failed")
             return Outcome(message.key, DEAD_LETTERED, attempts, error)
         endpoint = channel.endpoint(message)
         while True:
-            wait = self._breakers.allow(message.channel, endpoint)
-            if wait is not None:
-                metrics.DELIVERIES.labels(message.channel, "deferred").inc()
-                return Outcome(message.key, RETRYING, attempts, "circuit open", wait)
-            attempts += 1
-            failure = await self._send(channel, endpoint, message)
+            async with self._in_flight:
+                # No send starts after the inline budget (waiting for a slot included): the
+                # lease, at least twice budget plus timeout, then outlasts every send.
+                if time.monotonic() > deadline:
+                    metrics.count(message.channel, "deferred")
+                    return Outcome(message.key, RETRYING, attempts, "inline time spent")
+                wait = self._breakers.allow(message.channel, endpoint)
+                if wait is not None:
+                    metrics.count(message.channel, "deferred")
+                    return Outcome(message.key, RETRYING, attempts, "circuit open", wait)
+                attempts += 1
+                failure = await self._send(channel, endpoint, message)
             if failure is None:
-                metrics.DELIVERIES.labels(message.channel, "sent").inc()
+                metrics.count(message.channel, "sent")
                 return Outcome(message.key, SENT, attempts)
             error = str(failure)
             if not failure.retryable or attempts >= self._policy.max_attempts:
-                metrics.DELIVERIES.labels(message.channel, "failed").inc()
+                metrics.count(message.channel, "failed")
                 return Outcome(message.key, DEAD_LETTERED, attempts, error)
             delay = self._policy.delay(attempts, failure.retry_after)
             metrics.RETRIES.labels(message.channel).inc()
-            metrics.DELIVERIES.labels(message.channel, "retried").inc()
+            metrics.count(message.channel, "retried")
             if time.monotonic() + delay > deadline:
-                metrics.DELIVERIES.labels(message.channel, "deferred").inc()
+                metrics.count(message.channel, "deferred")
                 return Outcome(message.key, RETRYING, attempts, error, delay)
             await asyncio.sleep(delay)
 
@@ -181,8 +187,7 @@ class Deliverer:
         self, channel: Channel, endpoint: str, message: Message
     ) -> DeliveryError | None:
         try:
-            async with self._in_flight:
-                await channel.send(message)
+            await channel.send(message)
         except DeliveryError as exc:
             if exc.retryable:
                 self._breakers.failure(message.channel, endpoint)
@@ -211,7 +216,7 @@ class Deliverer:
             key=message.escalation_id.encode(),
             headers=[CONTENT_TYPE],
         )
-        metrics.DELIVERIES.labels(message.channel, "dead_lettered").inc()
+        metrics.count(message.channel, "dead_lettered")
         log.error(
             "delivery parked in %s after %d attempts: %s",
             NOTIFICATIONS_DLQ,

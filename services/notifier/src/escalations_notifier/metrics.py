@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram
 
 from escalations_notifier.channels import CHANNELS
@@ -43,6 +45,26 @@ for _channel in CHANNELS:
     CIRCUIT_OPEN.labels(_channel)
     for _outcome in OUTCOMES:
         DELIVERIES.labels(_channel, _outcome)
+
+
+_COUNTERS: dict[tuple[str, str], Any] = {}
+_LATENCIES: dict[str, Any] = {}
+
+
+def count(channel: str, outcome: str) -> None:
+    """Count one delivery outcome (the labelled child is looked up once: this runs per send)."""
+    child = _COUNTERS.get((channel, outcome))
+    if child is None:
+        child = _COUNTERS[channel, outcome] = DELIVERIES.labels(channel, outcome)
+    child.inc()
+
+
+def observe_latency(channel: str, seconds: float) -> None:
+    """Record one event -> sent latency for a channel."""
+    child = _LATENCIES.get(channel)
+    if child is None:
+        child = _LATENCIES[channel] = LATENCY.labels(channel)
+    child.observe(seconds)
 
 
 def set_circuit_open(channel: str, count: int) -> None:

@@ -18,7 +18,7 @@ from escalations.contracts.events import (
     SlaBreached,
     SlaWarning,
 )
-from escalations.core.config import Config
+from escalations.core.config import Config, Person
 from escalations.core.escalation import Tier
 from escalations_notifier.body import Audience, Links, build_body
 from escalations_notifier.channels import Message
@@ -82,6 +82,8 @@ class Planner:
         self._config = config
         self._available = frozenset(available)
         self._links = links
+        # The configuration is immutable: work out each person's channels per tier once.
+        self._channels: dict[tuple[str, Tier], tuple[str, ...]] = {}
 
     def plan(
         self,
@@ -105,10 +107,17 @@ class Planner:
                 result.unavailable.append((recipient, "unknown person"))
                 continue
             quiet = summary.tier != Tier.P0 and person.in_quiet_hours(envelope.time)
-            for channel in person.channels_for(summary.tier):
-                self._add(result, envelope, payload, recipient, channel.value, quiet=quiet)
+            for channel in self._channels_for(person, summary.tier):
+                self._add(result, envelope, payload, recipient, channel, quiet=quiet)
         self._team_chat(result, envelope, payload, summary)
         return result
+
+    def _channels_for(self, person: Person, tier: Tier) -> tuple[str, ...]:
+        channels = self._channels.get((person.id, tier))
+        if channels is None:
+            channels = tuple(c.value for c in person.channels_for(tier))
+            self._channels[person.id, tier] = channels
+        return channels
 
     def _team_chat(
         self, result: Plan, envelope: Envelope, payload: BaseModel, summary: EscalationSummary

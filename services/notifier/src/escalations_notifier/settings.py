@@ -56,7 +56,7 @@ class NotifierSettings(CommonSettings):
     backoff_max_seconds: float = Field(30.0, gt=0, le=3600)
     request_timeout_seconds: float = Field(5.0, gt=0, le=120)
     max_in_flight: int = Field(64, ge=1, le=1000, description="Concurrent sends per process")
-    connections_per_endpoint: int = Field(4, ge=1, le=100)
+    connections_per_endpoint: int = Field(16, ge=1, le=100)
     inline_retry_seconds: float = Field(2.0, ge=0, le=60)
     lease_seconds: float = Field(60.0, gt=0, le=3600)
     retry_poll_seconds: float = Field(0.5, gt=0, le=60)

@@ -47,7 +47,7 @@ class EmailParts:
 
 
 class Templates:
-    """Renders message bodies; templates are compiled once and cached by Jinja."""
+    """Renders message bodies; each template is compiled once, on first use, and kept."""
 
     def __init__(self, folder: Path = TEMPLATES) -> None:
         self._env = Environment(
@@ -58,16 +58,23 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            # Templates ship with the code: no need to stat the file on every render.
+            auto_reload=False,
         )
+        self._compiled: dict[tuple[str, str], Any] = {}
         self._env.filters["clip"] = clip
         self._env.filters["slack_escape"] = slack_escape
 
     def _template(self, channel: str, event_type: str) -> Any:
-        name = f"{channel}/{event_type}.j2"
-        try:
-            return self._env.get_template(name)
-        except TemplateNotFound as exc:
-            raise TemplateError(f"no {channel} template for {event_type} ({name})") from exc
+        template = self._compiled.get((channel, event_type))
+        if template is None:
+            name = f"{channel}/{event_type}.j2"
+            try:
+                template = self._env.get_template(name)
+            except TemplateNotFound as exc:
+                raise TemplateError(f"no {channel} template for {event_type} ({name})") from exc
+            self._compiled[channel, event_type] = template
+        return template
 
     def render_json(self, channel: str, event_type: str, body: dict[str, Any]) -> Any:
         """Render a channel's JSON document for a message body, checked to parse."""

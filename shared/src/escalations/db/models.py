@@ -139,6 +139,12 @@ class DeliveryRow(SQLModel, table=True):
             "next_attempt_at",
             postgresql_where=text("status IN ('pending', 'retrying')"),
         ),
+        # The DLQ-size gauge counts parked rows; without this it scans the whole ledger.
+        Index(
+            "ix_deliveries_dead_lettered",
+            "event_id",
+            postgresql_where=text("status = 'dead_lettered'"),
+        ),
     )
 
     event_id: str = Field(primary_key=True, max_length=100)
