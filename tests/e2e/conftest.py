@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,9 @@ from devstack import services
 from devstack.ports import free_ports
 from devstack.stack import Stack
 from escalations.settings import DEMO_CONFIG
+from tests.support import wait_for
+
+__all__ = ["Live", "live", "wait_for"]
 
 
 @dataclass
@@ -44,18 +46,6 @@ class Live:
             return []
         lines = self.inbox_store.read_bytes().splitlines()
         return [orjson.loads(line) for line in lines if line.strip()]
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll until ``predicate`` returns something truthy; fail naming ``what`` otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import asyncpg
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 
 from devstack.stack import Stack
 from escalations.db.migrate import alembic_config
+from tests.support import fresh_database
 
 pytestmark = pytest.mark.integration
 
@@ -27,26 +25,10 @@ def test_models_match_migrations(stack: Stack) -> None:
     command.check(alembic_config(stack.database_url))
 
 
-def _fresh_database(url: str, name: str) -> str:
-    """Create an empty database beside the session's (so running services are not disturbed)."""
-    base, _, _ = url.rpartition("/")
-
-    async def create() -> None:
-        conn = await asyncpg.connect(base.replace("+asyncpg", "") + "/postgres")
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    return f"{base}/{name}"
-
-
 def test_upgrade_from_empty_downgrade_to_base_and_back(stack: Stack) -> None:
     """From an empty database every migration applies, reverts cleanly, and applies again."""
     assert stack.database_url is not None
-    cfg = alembic_config(_fresh_database(stack.database_url, "migrations_roundtrip"))
+    cfg = alembic_config(fresh_database(stack.database_url, "migrations_roundtrip", migrate=False))
     command.upgrade(cfg, "heads")
     command.check(cfg)
     command.downgrade(cfg, "base")

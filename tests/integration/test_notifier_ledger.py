@@ -14,7 +14,7 @@ from devstack.stack import Stack
 from escalations.db.engine import make_engine
 from escalations_notifier.channels import Message
 from escalations_notifier.ledger import Ledger, Outcome
-from tests.e2e.notifier.databases import fresh_database
+from tests.support import fresh_database
 
 pytestmark = pytest.mark.integration
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,7 +17,6 @@ from uuid import uuid4
 
 import httpx
 import orjson
-import pytest
 import yaml
 from pydantic import BaseModel
 
@@ -30,8 +29,7 @@ from escalations.contracts.envelope import Envelope
 from escalations.contracts.events import Deadlines, EscalationAssigned, EscalationSummary, Status
 from escalations.core.escalation import ContentRef, PolicyArea, SourceKind, Tier
 from escalations.kafka import make_producer, publish
-
-from .databases import fresh_database, query
+from tests.support import fresh_database, query
 
 WEBHOOK_SECRET = "e2e-webhook-secret-" + secrets.token_hex(8)
 LINK_SECRET = "e2e-link-secret-" + secrets.token_hex(8)
@@ -204,18 +202,6 @@ def produce(stack: Stack, *payloads: BaseModel) -> list[Envelope]:
 
     asyncio.run(send())
     return envelopes
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll until ``predicate`` is truthy; fail naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def dlq_records(stack: Stack, event_id: str, timeout: float = 10.0) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ import pytest
 
 from devstack.stack import Stack
 from escalations.core.escalation import Tier
+from tests.support import wait_for as wait_until
 
 from .harness import (
     WEBHOOK_SECRET,
@@ -19,7 +20,6 @@ from .harness import (
     person,
     produce,
     team,
-    wait_until,
 )
 from .receivers import HttpReceiver
 

@@ -16,9 +16,10 @@ from escalations.contracts.events import (
 )
 from escalations.core.escalation import Tier
 from escalations.links import verify_ack_token
+from tests.support import wait_for as wait_until
 
 from .conftest import SMTP_USER, Desk
-from .harness import LINK_SECRET, assigned, produce, wait_until
+from .harness import LINK_SECRET, assigned, produce
 from .receivers import Request
 
 pytestmark = pytest.mark.e2e

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from escalations.core.escalation import Tier
+from tests.support import wait_for as wait_until
 
 from .conftest import Desk
-from .harness import assigned, dlq_records, produce, wait_until
+from .harness import assigned, dlq_records, produce
 
 pytestmark = pytest.mark.e2e
 

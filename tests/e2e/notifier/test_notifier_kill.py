@@ -10,8 +10,9 @@ import pytest
 
 from devstack.stack import Stack
 from escalations.core.escalation import Tier
+from tests.support import wait_for as wait_until
 
-from .harness import WEBHOOK_SECRET, assigned, notifier, person, produce, team, wait_until
+from .harness import WEBHOOK_SECRET, assigned, notifier, person, produce, team
 from .receivers import HttpReceiver, Request
 
 pytestmark = pytest.mark.e2e

@@ -9,9 +9,10 @@ import pytest
 
 from escalations.contracts.events import EscalationEscalated, SlaBreached, SlaKind
 from escalations.core.escalation import PolicyArea, Tier
+from tests.support import wait_for as wait_until
 
 from .conftest import Desk
-from .harness import assigned, produce, summary, wait_until
+from .harness import assigned, produce, summary
 
 pytestmark = pytest.mark.e2e
 SENSITIVE = [
@@ -50,10 +51,16 @@ def test_quiet_hours_hold_back_a_p1_but_not_a_p0(desk: Desk, stack: Any) -> None
     wait_until(lambda: [r for r in desk.http.received("/hook/quiet") if p0_id in r.body.decode()])
     wait_until(lambda: _mails_to(desk, p1_id), what="the P1 e-mail")
     hooked = [r for r in desk.http.received("/hook/quiet") if p1_id in r.body.decode()]
-    rows = desk.notifier.rows(
-        "SELECT channel, status, last_error FROM deliveries WHERE escalation_id = $1 "
-        "AND recipient = 'n-quiet' ORDER BY channel", p1_id,
-    )  # fmt: skip
+
+    def settled() -> list[Any]:
+        # The mail can arrive a moment before the ledger row is marked sent.
+        found = desk.notifier.rows(
+            "SELECT channel, status, last_error FROM deliveries WHERE escalation_id = $1 "
+            "AND recipient = 'n-quiet' ORDER BY channel", p1_id,
+        )  # fmt: skip
+        return found if found and found[0][1] != "pending" else []
+
+    rows = wait_until(settled, what="the P1 ledger rows settled")
     assert [] == hooked
     assert [("email", "sent", None), ("webhook", "skipped", rows[1][2])] == [tuple(r) for r in rows]
     assert rows[1][2].startswith("quiet hours ")

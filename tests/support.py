@@ -1,16 +1,32 @@
-"""A fresh, migrated database per notifier under test, beside the session's own."""
+"""Helpers shared by the integration and end-to-end tests."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
 
 import asyncpg
+import pytest
 
 from escalations.db.migrate import upgrade
 
 
-def fresh_database(url: str, name: str) -> str:
-    """Create (or recreate) database ``name`` beside ``url``'s, migrate it, return its URL."""
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+    """Poll until ``predicate`` returns something truthy; fail naming ``what`` otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def fresh_database(url: str, name: str, *, migrate: bool = True) -> str:
+    """Create (or recreate) database ``name`` beside ``url``'s; migrate it unless told not to."""
     base, _, _ = url.rpartition("/")
 
     async def create() -> None:
@@ -23,7 +39,8 @@ def fresh_database(url: str, name: str) -> str:
 
     asyncio.run(create())
     fresh = f"{base}/{name}"
-    upgrade(fresh)
+    if migrate:
+        upgrade(fresh)
     return fresh
 
 
