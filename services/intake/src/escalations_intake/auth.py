@@ -13,7 +13,8 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
@@ -182,19 +183,38 @@ def authorize(request: Request, principal: Principal, scope: Scope) -> None:
         )
 
 
-def require(scope: Scope) -> object:
-    """Return a dependency that authenticates the caller and checks it holds ``scope``."""
+class KeyAuth(HTTPBearer):
+    """The bearer scheme of the API document that also authenticates and authorizes.
 
-    async def dependency(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
-    ) -> Principal:
-        key = credentials.credentials.strip() if credentials is not None else None
-        principal = await authenticate(request, key or None)
-        authorize(request, principal, scope)
+    One dependency instead of a scheme plus a dependency on it: FastAPI documents it as
+    the ``apiKey`` bearer scheme and resolves a single dependency per request.
+    """
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__(
+            auto_error=False, scheme_name=BEARER.scheme_name, description=BEARER.model.description
+        )
+        self.scope = scope
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]  # answers the principal, not the credentials
+        """Return the principal of the request's key (401), holding the scope (403, 429)."""
+        principal = await authenticate(request, _presented(request))
+        authorize(request, principal, self.scope)
         return principal
 
-    return Depends(dependency)
+
+def _presented(request: Request) -> str | None:
+    """Return the key of ``Authorization: Bearer <key>`` exactly as HTTPBearer reads it."""
+    authorization = request.headers.get("authorization")
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
+        return None
+    return credentials.strip() or None
+
+
+def require(scope: Scope) -> object:
+    """Return a dependency that authenticates the caller and checks it holds ``scope``."""
+    return Depends(KeyAuth(scope))
 
 
 Writer = Annotated[Principal, require(Scope.WRITE)]

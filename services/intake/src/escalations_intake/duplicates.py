@@ -1,9 +1,11 @@
 """Is this escalation id already stored? One query answers every request of a few ms.
 
 Each create with an external id asks; asking one query per request costs more CPU than the
-rest of the request. Lookups wait up to ``window_s`` (while the broker acknowledges the
-event anyway) and are answered together by ``SELECT id ... WHERE id = ANY(...)`` on a small
-pool of its own that skips the ping and reset round trips of the main pool.
+rest of the request. Questions wait up to ``window_s`` (while the broker acknowledges the
+event anyway) and are answered together by one ``SELECT id ... WHERE id = ANY($1)``: one
+statement text whatever the batch size, so it is prepared once per connection. At most one
+query runs at a time; questions asked meanwhile form the next batch, so a slow database
+grows the batches instead of opening more connections.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, any_, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import col
@@ -21,14 +23,17 @@ from escalations.db.models import EscalationRow
 log = logging.getLogger(__name__)
 WINDOW_S = 0.002
 MAX_BATCH = 1000
+_QUERY = select(col(EscalationRow.id)).where(
+    col(EscalationRow.id) == any_(bindparam("ids", type_=ARRAY(String)))
+)
 
 
 def lookup_engine(database_url: str) -> AsyncEngine:
     """Return a small autocommit pool for the lookups (no BEGIN, ping or ROLLBACK)."""
     return create_async_engine(
         database_url,
-        pool_size=2,
-        max_overflow=4,
+        pool_size=1,
+        max_overflow=1,
         pool_pre_ping=False,
         pool_reset_on_return=None,
         isolation_level="AUTOCOMMIT",
@@ -43,42 +48,58 @@ class StoredIds:
         self._window = window_s
         self._pending: dict[str, list[asyncio.Future[bool]]] = {}
         self._scheduled = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._running: asyncio.Task[None] | None = None
 
     @property
     def engine(self) -> AsyncEngine:
         """Return the lookup pool (closed at shutdown)."""
         return self._engine
 
-    async def stored(self, esc_id: str) -> bool:
-        """Return whether the router has stored this escalation (False if Postgres fails)."""
+    def ask(self, esc_id: str) -> asyncio.Future[bool]:
+        """Return a future of whether the router has stored this id (False if Postgres fails).
+
+        A plain future, not a task: cancelling it withdraws the question.
+        """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
         self._pending.setdefault(esc_id, []).append(future)
-        if not self._scheduled:
+        if not self._scheduled and self._running is None:
             self._scheduled = True
             loop.call_later(self._window, self._flush)
-        return await future
+        return future
+
+    async def stored(self, esc_id: str) -> bool:
+        """Return whether the router has stored this escalation (False if Postgres fails)."""
+        return await self.ask(esc_id)
 
     def _flush(self) -> None:
-        batch, self._pending, self._scheduled = self._pending, {}, False
-        task = asyncio.get_running_loop().create_task(self._answer(batch))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._scheduled = False
+        if not self._pending or self._running is not None:
+            return
+        batch, self._pending = self._pending, {}
+        self._running = asyncio.get_running_loop().create_task(self._answer(batch))
+        self._running.add_done_callback(self._done)
+
+    def _done(self, _: asyncio.Task[None]) -> None:
+        self._running = None
+        if self._pending:
+            # Questions asked while the query ran have waited at least that long already.
+            self._flush()
 
     async def _answer(self, batch: dict[str, list[asyncio.Future[bool]]]) -> None:
         ids = list(batch)
         found: set[str] = set()
         try:
-            for start in range(0, len(ids), MAX_BATCH):
-                chunk = ids[start : start + MAX_BATCH]
-                stmt = select(col(EscalationRow.id)).where(col(EscalationRow.id).in_(chunk))
-                async with self._engine.connect() as conn:
-                    found.update((await conn.execute(stmt)).scalars())
+            async with self._engine.connect() as conn:
+                for start in range(0, len(ids), MAX_BATCH):
+                    chunk = ids[start : start + MAX_BATCH]
+                    found.update((await conn.execute(_QUERY, {"ids": chunk})).scalars())
         except (OSError, SQLAlchemyError) as exc:
             # The answer only sets `duplicate`; the router merges repeats either way.
             log.warning("duplicate lookup failed, answering duplicate=false: %s", exc)
-        for esc_id, futures in batch.items():
-            for future in futures:
-                if not future.done():
-                    future.set_result(esc_id in found)
+        finally:
+            # Whatever happened (even cancellation at shutdown), no request waits forever.
+            for esc_id, futures in batch.items():
+                for future in futures:
+                    if not future.done():
+                        future.set_result(esc_id in found)

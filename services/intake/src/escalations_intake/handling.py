@@ -26,6 +26,7 @@ from escalations_intake.idempotency import (
 from escalations_intake.publisher import publish_or_503
 
 log = logging.getLogger(__name__)
+JSON = "application/json"
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -43,9 +44,7 @@ def json_response(
     body: Any, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     """Return a JSON response serialised with orjson."""
-    return Response(
-        orjson.dumps(body), status_code=status_code, headers=headers, media_type="application/json"
-    )
+    return Response(orjson.dumps(body), status_code=status_code, headers=headers, media_type=JSON)
 
 
 def deps_of(request: Request) -> Deps:
@@ -62,14 +61,18 @@ async def accept(
     run: Callable[[str | None], Awaitable[BaseModel]],
     status: int = 202,
 ) -> Response:
-    """Run ``run(event_id)`` once per key and answer its result (or the stored first answer)."""
+    """Run ``run(event_id)`` once per key and answer its result (or the stored first answer).
+
+    ``body`` (JSON-ready data, or a model dumped only when a key needs its fingerprint)
+    identifies the request for the key.
+    """
     key = check_key(key)
     if key is None:
         result = await run(None)
-        return json_response(result.model_dump(mode="json"), status_code=status)
+        return Response(result.model_dump_json(), status_code=status, media_type=JSON)
     store = deps_of(request).idempotency
     path = request.url.path
-    digest = fingerprint(request.method, path, body)
+    digest = fingerprint(request.method, path, plain(body) if isinstance(body, BaseModel) else body)
     stored = await store.claim(principal.source, key, digest)
     if stored is not None:
         headers = {"Idempotent-Replayed": "true"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from prometheus_client import Counter, Histogram
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,8 +17,9 @@ BODY_LIMIT = 256 * 1024
 class BodyLimit:
     """Refuse request bodies over the limit with 413, whether or not Content-Length is sent.
 
-    The body is read here (at most the limit) and handed on in one piece, so an oversized
-    stream is answered 413 before any handler or parser sees it.
+    A declared ``Content-Length`` is checked up front (the server delivers exactly that
+    many bytes); a body without one is read here (at most the limit) and handed on in one
+    piece, so an oversized stream is answered 413 before any handler or parser sees it.
     """
 
     def __init__(self, app: ASGIApp, limit: int = BODY_LIMIT) -> None:
@@ -29,9 +31,13 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._reject(scope, receive, send)
+        declared = _content_length(scope)
+        if declared is not None:
+            if declared > self.limit:
+                await self._reject(scope, receive, send)
+                return
+            # The HTTP server delivers exactly the declared length: nothing to count.
+            await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
         seen = 0
@@ -89,10 +95,31 @@ class Metrics:
         try:
             await self.app(scope, receive, recording_send)
         finally:
-            route = _route_template(scope)
-            method = scope["method"]
-            HTTP_LATENCY.labels(route, method).observe(time.perf_counter() - start)
-            HTTP_REQUESTS.labels(route, method, str(status)).inc()
+            latency, requests = _series(_route_template(scope), scope["method"], status)
+            latency.observe(time.perf_counter() - start)
+            requests.inc()
+
+
+_SERIES: dict[tuple[str, str, int], tuple[Histogram, Counter]] = {}
+
+
+def _series(route: str, method: str, status: int) -> tuple[Histogram, Counter]:
+    """Return the labelled latency and count series, resolving the labels once."""
+    key = (route, method, status)
+    found = _SERIES.get(key)
+    if found is None:
+        # As many keys as the metric has series: this only skips the labels() lookup.
+        found = HTTP_LATENCY.labels(route, method), HTTP_REQUESTS.labels(route, method, str(status))
+        _SERIES[key] = found
+    return found
+
+
+def _content_length(scope: Scope) -> int | None:
+    """Return the declared Content-Length, or None when absent or not a number."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
 
 
 def _route_template(scope: Scope) -> str:

@@ -29,7 +29,9 @@ async def publish_or_503(
     router applies it once either way.
     """
     try:
-        await asyncio.wait_for(publish(producer, envelope), timeout_s)
+        # A timeout scope, not wait_for: no extra task per request.
+        async with asyncio.timeout(timeout_s):
+            await publish(producer, envelope)
     except (KafkaError, TimeoutError) as exc:
         PUBLISH_FAILURES.labels(envelope.type).inc()
         log.warning(

@@ -20,7 +20,7 @@ from escalations_intake.auth import Principal, Reader, Writer
 from escalations_intake.bodies import as_core
 from escalations_intake.bootstrap import Deps
 from escalations_intake.examples import ESCALATION_EXAMPLES
-from escalations_intake.handling import IdempotencyKey, accept, deps_of, plain
+from escalations_intake.handling import IdempotencyKey, accept, deps_of
 from escalations_intake.ids import escalation_id
 from escalations_intake.openapi_docs import READ_ERRORS, WRITE_ERRORS, errors
 from escalations_intake.problems import Problem
@@ -38,6 +38,15 @@ async def is_known(deps: Deps, esc_id: str) -> bool:
     return await deps.stored_ids.stored(esc_id)
 
 
+def _ask_known(deps: Deps, esc_id: str) -> asyncio.Future[bool]:
+    """Start the duplicate lookup of ``esc_id`` without a task of its own."""
+    if esc_id in deps.recent:
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        done.set_result(True)
+        return done
+    return deps.stored_ids.ask(esc_id)
+
+
 async def submit(
     deps: Deps, principal: Principal, body: EscalationIn, event_id: str | None = None
 ) -> Accepted:
@@ -45,7 +54,7 @@ async def submit(
     now = datetime.now(UTC)
     esc_id = escalation_id(principal.source, body.external_id)
     # The duplicate lookup runs while the broker acknowledges, so it adds no latency.
-    known = asyncio.create_task(is_known(deps, esc_id)) if body.external_id else None
+    known = _ask_known(deps, esc_id) if body.external_id else None
     payload = EscalationReceived(
         escalation_id=esc_id,
         source=principal.source,
@@ -88,7 +97,7 @@ async def create(
         request,
         principal,
         idempotency_key,
-        plain(body),
+        body,
         lambda e: submit(deps, principal, as_core(body), e),
     )
 

@@ -1,0 +1,180 @@
+"""The create path's cheap pieces: batched duplicate lookups, key parsing, body limit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, cast
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.types import Message, Scope
+
+from escalations_intake.auth import _presented
+from escalations_intake.duplicates import StoredIds
+from escalations_intake.middleware import BodyLimit, _content_length
+
+
+class _Result:
+    def __init__(self, ids: list[str]) -> None:
+        self._ids = ids
+
+    def scalars(self) -> list[str]:
+        return self._ids
+
+
+class FakeEngine:
+    """Answers lookups from a fixed set of stored ids, slowly, recording each query."""
+
+    def __init__(self, stored: set[str], delay_s: float = 0.0, fail: bool = False) -> None:
+        self.stored, self.delay_s, self.fail = stored, delay_s, fail
+        self.batches: list[list[str]] = []
+        self.running = self.most_running = 0
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[FakeEngine]:
+        self.running += 1
+        self.most_running = max(self.most_running, self.running)
+        try:
+            yield self
+        finally:
+            self.running -= 1
+
+    async def execute(self, _: object, params: dict[str, list[str]]) -> _Result:
+        self.batches.append(list(params["ids"]))
+        await asyncio.sleep(self.delay_s)
+        if self.fail:
+            raise OperationalError("SELECT", {}, OSError("connection refused"))
+        return _Result([i for i in params["ids"] if i in self.stored])
+
+
+def _ids(engine: FakeEngine, window_s: float = 0.001) -> StoredIds:
+    return StoredIds(cast(AsyncEngine, engine), window_s=window_s)
+
+
+async def test_questions_of_one_window_share_one_query() -> None:
+    """Lookups asked together are answered by a single query with every id."""
+    engine = FakeEngine({"a", "c"})
+    ids = _ids(engine)
+    answers = list(await asyncio.gather(ids.stored("a"), ids.stored("b"), ids.stored("c")))
+    assert [True, False, True] == answers
+    assert [["a", "b", "c"]] == engine.batches
+
+
+async def test_one_query_runs_at_a_time_and_later_questions_form_the_next_batch() -> None:
+    """Questions asked while a query runs wait for it and then go in one further query."""
+    engine = FakeEngine({"x"}, delay_s=0.02)
+    ids = _ids(engine)
+    first = asyncio.ensure_future(ids.stored("x"))
+    await asyncio.sleep(0.005)  # the first query is running now
+    later = list(await asyncio.gather(ids.stored("y"), ids.stored("x"), ids.stored("z")))
+    assert (True, [False, True, False]) == (await first, later)
+    assert [["x"], ["y", "x", "z"]] == engine.batches
+    assert 1 == engine.most_running
+
+
+async def test_a_failing_database_answers_not_a_duplicate() -> None:
+    """The duplicate flag is best effort: a database error answers False, never hangs."""
+    ids = _ids(FakeEngine({"a"}, fail=True))
+    assert [False, False] == list(await asyncio.gather(ids.stored("a"), ids.stored("b")))
+
+
+async def test_a_withdrawn_question_does_not_break_the_batch() -> None:
+    """Cancelling one lookup (its publish failed) leaves the others answered."""
+    engine = FakeEngine({"b"})
+    ids = _ids(engine)
+    withdrawn, kept = ids.ask("a"), ids.ask("b")
+    withdrawn.cancel()
+    assert True is await kept
+
+
+def _request(headers: list[tuple[bytes, bytes]]) -> Request:
+    scope: dict[str, Any] = {"type": "http", "method": "POST", "path": "/", "headers": headers}
+    return Request(scope)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, None),
+        (b"Bearer esk_abc", "esk_abc"),
+        (b"bearer esk_abc", "esk_abc"),
+        (b"BEARER   esk_abc  ", "esk_abc"),
+        (b"Basic esk_abc", None),
+        (b"Bearer", None),
+        (b"Bearer ", None),
+        (b"esk_abc", None),
+    ],
+)
+def test_the_key_is_read_from_a_bearer_authorization_header(
+    header: bytes | None, expected: str | None
+) -> None:
+    """Only `Authorization: Bearer <key>` presents a key; anything else presents none."""
+    headers = [] if header is None else [(b"authorization", header)]
+    assert expected == _presented(_request(headers))
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([], None),
+        ([(b"content-length", b"120")], 120),
+        ([(b"host", b"x"), (b"content-length", b"0")], 0),
+        ([(b"content-length", b"12x")], None),
+        ([(b"content-length", b"-1")], None),
+    ],
+)
+def test_content_length_is_read_only_when_it_is_a_number(
+    headers: list[tuple[bytes, bytes]], expected: int | None
+) -> None:
+    """A declared length is trusted only when it is digits; otherwise the body is counted."""
+    assert expected == _content_length({"type": "http", "headers": headers})
+
+
+async def _run_limit(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple[int, bytes]:
+    """Send a body through BodyLimit(limit=10); return the status and what the app read."""
+    seen: list[bytes] = []
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            seen.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        await send({"type": "http.response.start", "status": 202, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    pending = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+        for i, c in enumerate(chunks)
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": headers}
+    await BodyLimit(app, limit=10)(scope, receive, send)
+    return int(sent[0]["status"]), b"".join(seen)
+
+
+@pytest.mark.parametrize(
+    ("headers", "chunks", "expected"),
+    [
+        ([(b"content-length", b"10")], [b"0123456789"], (202, b"0123456789")),
+        ([(b"content-length", b"11")], [b"0123456789a"], (413, b"")),
+        ([], [b"01234", b"56789"], (202, b"0123456789")),
+        ([], [b"012345", b"6789ab"], (413, b"")),
+    ],
+)
+async def test_bodies_over_the_limit_get_413_declared_or_streamed(
+    headers: list[tuple[bytes, bytes]], chunks: list[bytes], expected: tuple[int, bytes]
+) -> None:
+    """Declared lengths are checked up front; streamed bodies are counted as they come."""
+    assert expected == await _run_limit(headers, chunks)
