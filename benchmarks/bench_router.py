@@ -12,15 +12,20 @@ intake topic. Two phases:
 Targets: >= 3,000 escalations/s sustained, p99 received -> assigned < 25 ms at 1,000/s.
 Run: ``uv run python benchmarks/bench_router.py`` (not a test; about a minute).
 
-Closing note (2026-11-25, this 2-core box, shared with other work, load average 2-4; runs
-vary a lot with that load): 250/s p50 45-153 ms, p99 105-608 ms; 1,000/s p50 0.2-1.6 s,
-p99 0.5-2.8 s (the router is at or past saturation); throughput 450-910 escalations/s (one
-router process, durable Postgres). Targets NOT met.
-In-process, without Kafka in the loop, one router applies 1,100-1,500 escalations/s in
-batches of 500. The limit is Python CPU per escalation (about 0.7 ms: envelope and payload
-validation, the core decision, the clock step, building two envelopes, SQLAlchemy) on one
-core, with Kafka, Postgres and this load generator on the other. At small batches the
-per-batch round trips (about ten statements) dominate latency.
+Closing note (2026-11-25, this 2-core box, shared with other work, load average 1.5-3; runs
+vary with that load). Before the latency work: 250/s p50 44-59 ms, p99 71-185 ms; 1,000/s
+p50 213-283 ms, p99 412-706 ms; throughput 745-995 escalations/s. After it: 250/s p50
+14-15 ms, p99 41-47 ms; 1,000/s p50 120-160 ms, p99 230-320 ms; throughput 1,050-1,130
+escalations/s (one router process, durable Postgres). Targets NOT met.
+What changed: a batch is six round trips to Postgres instead of sixteen (no pool pre-ping;
+the schedule and the processed-event check in one query; every insert and the person load in
+one statement), the relay is woken as soon as the transaction commits and marks a batch sent
+and reads the next in one autocommit statement, offsets are committed while the next batch
+runs, and the relay's producer does not linger.
+What limits it: CPU per escalation, about 0.4 ms in process (1,500-1,600/s without Kafka),
+two thirds of it in the domain core (``decide`` about 40 %, the policy step for the new
+clock about 20 %); plus the relay and the Kafka clients on the same core. At 1,000/s the
+router runs near saturation, so queueing, not the fixed waits, sets the latency.
 """
 
 from __future__ import annotations

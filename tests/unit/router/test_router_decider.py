@@ -83,3 +83,30 @@ def test_assignment_uses_and_updates_the_person_load() -> None:
     second = bound.decide(_received("spam"), at=NOW + timedelta(seconds=1))
     assert {"fiona", "gus"} == {first.owner, second.owner}
     assert {"fiona": 1, "gus": 1} == dict(bound.book.assigned_now)
+
+
+def test_candidates_cover_everyone_the_decision_may_pick() -> None:
+    """The people locked up front include level 1 of the team each escalation is routed to."""
+    cases: list[tuple[str, dict[str, object]]] = [
+        ("spam", {}),
+        ("harassment", {}),
+        ("child_safety", {"signals": {"imminence": "imminent_specific"}}),
+        ("self_harm", {"signals": {"imminence": "imminent_specific", "graphic": True}}),
+        ("hate_speech", {"regulatory": {"regime": "dsa_authority_order"}}),
+    ]
+    # Urgent escalations go to another team than the rest: routing depends on the tier.
+    text = config().replace(
+        "  rules:\n", "  rules:\n    - name: urgent\n      match: {tier: [P0]}\n      team: legal\n"
+    )
+    decider = CoreDecider(loads_config(text).config)
+    teams = set()
+    for area, extra in cases:
+        received = _received(area, **extra)
+        bound = decider.bind(Schedule())
+        locked = bound.candidates(received, NOW)
+        decision = bound.decide(received, at=NOW)
+        level_one = {duty["person"] for duty in decision.assignment["level_one"]}
+        assert level_one <= locked, area
+        assert decision.owner in locked, area
+        teams.add(decision.team)
+    assert {"legal", "general", "tsd"} <= teams

@@ -40,7 +40,7 @@ from escalations.kafka import KafkaRecord
 from escalations_router import metrics, schedule, store
 from escalations_router.core_decider import BoundDecider, CoreDecider
 from escalations_router.observe import observe
-from escalations_router.people import LoadBook, lock_people, save_people
+from escalations_router.people import LoadBook, lock_people
 from escalations_router.state import (
     Outcome,
     is_system_actor,
@@ -131,9 +131,9 @@ class BatchProcessor:
         async with self._sessions() as session, session.begin():
             rows = await store.lock_rows(session, escalation_ids)
             ids = [p.envelope.id for p in parsed] + [dead_letter_id(r) for r, _ in poison]
-            done = await store.already_processed(session, ids)
+            live, done = await schedule.load_with_done(session, now, store.CONSUMER, ids)
             clocks = await store.load_clocks(session, rows)
-            decider = self._decider.bind(await schedule.load(session, now))
+            decider = self._decider.bind(live)
             todo = _fresh(parsed, done)
             people = _people_in_play(todo, rows, decider, now)
             decider.book = LoadBook(await lock_people(session, people), decider.book.window)
@@ -143,7 +143,7 @@ class BatchProcessor:
             for record, error in poison:
                 if dead_letter_id(record) not in done:
                     _park(batch.writes, record, "undecodable", error, now, mark=True)
-            await save_people(session, decider.book, now)
+            batch.writes.people = decider.book.rows(now)
             await batch.writes.flush(session)
         metrics.count_consumed(batch.applied)
         for outcome in batch.outcomes:

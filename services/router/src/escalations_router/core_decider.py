@@ -56,6 +56,7 @@ class BoundDecider:
     book: LoadBook
     rescore_at: dict[str, datetime | None] = field(default_factory=dict)
     _level_one: dict[tuple[str, datetime], set[str]] = field(default_factory=dict)
+    _teams: dict[tuple[object, ...], set[str]] = field(default_factory=dict)
 
     def decide(self, received: EscalationReceived, *, at: datetime) -> Decision:
         """Return the core's decision for a new escalation, as the router stores it."""
@@ -93,12 +94,31 @@ class BoundDecider:
         )
 
     def candidates(self, received: EscalationReceived, at: datetime) -> set[str]:
-        """Return who assignment may pick for a new escalation (to lock their load first)."""
-        priority = self._score(received.request, received.source_kind, received.received_at, at)
-        facts = route_facts(received.request, received.source, received.source_kind, priority.tier)
-        team = self.config.team(route(self.config.routing, facts).team)
-        key = (team.id, at)
-        if key not in self._level_one:  # a batch routes many escalations to few teams
+        """Return who assignment may pick for a new escalation (to lock their load first).
+
+        Routing may depend on the tier, and scoring is the costly part of a decision, so this
+        takes level 1 of every team the escalation routes to at any tier: a superset, which
+        only locks more people, never fewer.
+        """
+        request, source, kind = received.request, received.source, received.source_kind
+        facts = (request.policy_area, request.region, request.language, source, kind)
+        key = (*facts, request.regulatory.regime)
+        teams = self._teams.get(key)
+        if teams is None:  # a batch routes many escalations alike
+            teams = set()
+            for tier in Tier:
+                try:
+                    routed = route(self.config.routing, route_facts(request, source, kind, tier))
+                    teams.add(self.config.team(routed.team).id)
+                except (ValueError, LookupError):
+                    continue  # not this tier; if it is the escalation's, decide parks it
+            self._teams[key] = teams
+        return set().union(*(self._level_one_people(team, at) for team in teams))
+
+    def _level_one_people(self, team_id: str, at: datetime) -> set[str]:
+        key = (team_id, at)
+        if key not in self._level_one:
+            team = self.config.team(team_id)
             duty = level_people(
                 self.config,
                 team.id,

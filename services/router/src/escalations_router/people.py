@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, String, bindparam, text, update
+from sqlalchemy import DateTime, Integer, String, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -110,23 +110,3 @@ async def lock_people(session: AsyncSession, people: Iterable[str]) -> dict[str,
         )
         for person, last, open_count, graphic in result.all()
     }
-
-
-async def save_people(session: AsyncSession, book: LoadBook, now: datetime) -> None:
-    """Write the changed people back (they are locked by ``lock_people``)."""
-    rows = book.rows(now)
-    if not rows:
-        return
-    stmt = (
-        update(_TABLE)
-        .where(_TABLE.c.person == bindparam("p"))
-        .values(
-            last_assigned_at=bindparam("last"),
-            open_count=bindparam("open"),
-            assigned_total=_TABLE.c.assigned_total + bindparam("added"),
-            graphic_at=bindparam("graphic"),
-            updated_at=bindparam("now"),
-        )
-    )
-    connection = await session.connection()
-    await connection.execute(stmt, rows)

@@ -14,11 +14,11 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
-from sqlalchemy import Text, cast, func, select, text, update
+from sqlalchemy import BigInteger, Text, column, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -34,6 +34,30 @@ RELAY_LOCK_KEY = 0x6573_6361_6C61_7465
 EVENT_ID_HEADER = "event-id"
 _OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 _UNSENT = _OUTBOX.c.sent_at.is_(None)
+Row = tuple[int, str, str, str, str]  # id, event id, topic, key, envelope as JSON text
+
+# Marks the rows the relay has just published and reads the next unsent ones in one round
+# trip. Both parts see the statement's snapshot, where the rows being marked still look
+# unsent: the read leaves them out by id. The envelope comes as Postgres prints it: valid
+# JSON, and no decode/encode round trip here.
+_MARK_AND_NEXT = text(
+    """
+WITH marked AS (
+  UPDATE outbox SET sent_at = :now WHERE id = ANY(CAST(:sent AS bigint[])) AND sent_at IS NULL
+)
+SELECT id, event_id, topic, key, CAST(envelope AS text)
+FROM outbox
+WHERE sent_at IS NULL AND NOT (id = ANY(CAST(:sent AS bigint[])))
+ORDER BY id
+LIMIT :limit
+"""
+).columns(
+    column("id", BigInteger),
+    column("event_id", Text),
+    column("topic", Text),
+    column("key", Text),
+    column("envelope", Text),
+)
 
 
 class Relay:
@@ -67,6 +91,10 @@ class Relay:
         while not stop.is_set():
             try:
                 async with self._engine.connect() as conn:
+                    # Autocommit: each statement is its own transaction, so a round of the
+                    # relay is one statement (mark the last batch sent, read the next one),
+                    # without BEGIN and COMMIT trips.
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
                     if await _try_lead(conn):
                         try:
                             await self._lead(conn, stop)
@@ -82,29 +110,43 @@ class Relay:
         log.info("relay leads: reconciling the outbox with the topics")
         await self.reconcile(conn)
         reported = 0.0
+        sent: list[int] = []
         while not stop.is_set():
             # Clear before looking: a wake that comes while this round reads the outbox is
             # then still set when the relay waits, instead of being lost for an idle period.
             self._wake.clear()
-            if await self.publish_once(conn):
+            sent = await self._publish(await self._next(conn, sent))
+            if sent:
                 continue
             if time.monotonic() - reported > 1.0:
                 metrics.OUTBOX_BACKLOG.set(await backlog(conn))
                 reported = time.monotonic()
             await self._pause(stop, self._idle, clear=False)
-        while await self.publish_once(conn):
-            pass
+        while rows := await self._next(conn, sent):
+            sent = await self._publish(rows)
 
     async def publish_once(self, conn: AsyncConnection) -> int:
-        """Publish up to one batch of unsent rows in id order; return how many."""
-        cols = (_OUTBOX.c.id, _OUTBOX.c.event_id, _OUTBOX.c.topic, _OUTBOX.c.key)
-        # The envelope as Postgres prints it: valid JSON, and no decode/encode round trip here.
-        body = cast(_OUTBOX.c.envelope, Text)
-        stmt = select(*cols, body).where(_UNSENT).order_by(_OUTBOX.c.id)
-        rows = (await conn.execute(stmt.limit(self._batch))).all()
+        """Publish up to one batch of unsent rows in id order and mark them; return how many."""
+        sent = await self._publish(await self._next(conn, []))
+        if sent:
+            await self._next(conn, sent, limit=0)
+        return len(sent)
+
+    async def _next(
+        self, conn: AsyncConnection, sent: list[int], *, limit: int | None = None
+    ) -> list[Row]:
+        """Mark the rows just published as sent and read the next unsent ones: one trip."""
+        params = {"sent": sent, "now": datetime.now(UTC), "limit": self._batch}
+        if limit is not None:
+            params["limit"] = limit
+        rows = (await conn.execute(_MARK_AND_NEXT, params)).all()
+        await conn.commit()
+        return cast(list[Row], rows)
+
+    async def _publish(self, rows: list[Row]) -> list[int]:
+        """Send rows in order and wait for every acknowledgement; return their ids."""
         if not rows:
-            await conn.commit()
-            return 0
+            return []
         futures = [
             await self._producer.send(
                 topic,
@@ -120,12 +162,7 @@ class Relay:
         failed = next((r for r in results if isinstance(r, BaseException)), None)
         if failed is not None:
             raise failed
-        ids = [row[0] for row in rows]
-        await conn.execute(
-            update(_OUTBOX).where(_OUTBOX.c.id.in_(ids)).values(sent_at=datetime.now(UTC))
-        )
-        await conn.commit()
-        return len(rows)
+        return [row[0] for row in rows]
 
     async def reconcile(self, conn: AsyncConnection) -> int:
         """Mark unsent rows that a previous leader published before it died; return how many."""

@@ -6,15 +6,27 @@ their primary keys (the command's override or time-off id) make a repeat a no-op
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, select
+from sqlalchemy import (
+    CompoundSelect,
+    Row,
+    String,
+    any_,
+    bindparam,
+    literal,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from escalations.contracts.events import OverrideRequested, TimeOffRequested
 from escalations.core.config import Config, Override, TimeOff
-from escalations.db.models import OverrideRow, TimeOffRow
+from escalations.db.models import OverrideRow, ProcessedEventRow, TimeOffRow
 from escalations_router.core_decider import Schedule
 
 ScheduleCommand = OverrideRequested | TimeOffRequested
@@ -68,19 +80,67 @@ async def store(session: AsyncSession, cmd: ScheduleCommand, now: datetime) -> N
     await connection.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
 
 
+_OVERRIDES = select(
+    literal("override").label("kind"),
+    col(OverrideRow.team),
+    col(OverrideRow.person),
+    col(OverrideRow.start_at),
+    col(OverrideRow.end_at),
+    null().label("reason"),
+).where(col(OverrideRow.end_at) > bindparam("now"))
+_TIME_OFF = select(
+    literal("time_off"),
+    null(),
+    col(TimeOffRow.person),
+    col(TimeOffRow.start_at),
+    col(TimeOffRow.end_at),
+    col(TimeOffRow.reason),
+).where(col(TimeOffRow.end_at) > bindparam("now"))
+# Which of a batch's events were applied before, in the same round trip (the event id in
+# the second column).
+_DONE = select(
+    literal("processed"),
+    col(ProcessedEventRow.event_id),
+    null(),
+    null(),
+    null(),
+    null(),
+).where(
+    col(ProcessedEventRow.consumer) == bindparam("consumer"),
+    col(ProcessedEventRow.event_id) == any_(bindparam("ids", type_=ARRAY(String))),
+)
+# The team is NULL on time-off rows, which never read it.
+_Rows = CompoundSelect[str, str, str, datetime, datetime, str | None]
+_LIVE: _Rows = union_all(_OVERRIDES, _TIME_OFF)
+_LIVE_AND_DONE: _Rows = union_all(_OVERRIDES, _TIME_OFF, _DONE)
+
+
 async def load(session: AsyncSession, now: datetime) -> Schedule:
-    """Return the overrides and time off that have not ended by ``now``."""
-    overrides = await session.exec(select(OverrideRow).where(col(OverrideRow.end_at) > now))
-    away = await session.exec(select(TimeOffRow).where(col(TimeOffRow.end_at) > now))
+    """Return the overrides and time off that have not ended by ``now`` (one query)."""
+    connection = await session.connection()
+    return _schedule((await connection.execute(_LIVE, {"now": now})).all())
+
+
+async def load_with_done(
+    session: AsyncSession, now: datetime, consumer: str, event_ids: Iterable[str]
+) -> tuple[Schedule, set[str]]:
+    """Return the live schedule and which of these events ``consumer`` applied before."""
+    params = {"now": now, "consumer": consumer, "ids": list(event_ids)}
+    connection = await session.connection()
+    rows = (await connection.execute(_LIVE_AND_DONE, params)).all()
+    return _schedule(rows), {row[1] for row in rows if row[0] == "processed"}
+
+
+def _schedule(rows: Sequence[Row[str, str, str, datetime, datetime, str | None]]) -> Schedule:
     return Schedule(
         tuple(
-            Override.model_construct(team=r.team, person=r.person, start=r.start_at, end=r.end_at)
-            for r in overrides.all()
+            Override.model_construct(team=team, person=person, start=start, end=end)
+            for kind, team, person, start, end, _ in rows
+            if kind == "override"
         ),
         tuple(
-            TimeOff.model_construct(
-                person=r.person, start=r.start_at, end=r.end_at, reason=r.reason or ""
-            )
-            for r in away.all()
+            TimeOff.model_construct(person=person, start=start, end=end, reason=reason or "")
+            for kind, _, person, start, end, reason in rows
+            if kind == "time_off"
         ),
     )
