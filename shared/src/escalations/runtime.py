@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -89,3 +89,20 @@ async def serve_health(app: Starlette, host: str, port: int, stop: asyncio.Event
     await stop.wait()
     server.should_exit = True
     await task
+
+
+async def supervise(tasks: Sequence[asyncio.Task[None]], stop: asyncio.Event) -> None:
+    """Run until ``stop`` ends the tasks or one fails; then stop and drain them all.
+
+    The first failure is raised after every other task has finished its work in flight,
+    so a crash in one loop still commits what the others were doing.
+    """
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            error = task.exception()
+            if error is not None:
+                raise error
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)

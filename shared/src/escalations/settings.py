@@ -6,10 +6,16 @@ env prefix, and builds everything from one settings object at start-up.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from escalations.core.config import Config
 
 DEMO_CONFIG = Path(__file__).parent / "data" / "demo.yaml"
 
@@ -58,3 +64,20 @@ class CommonSettings(InfraSettings):
         if not value.is_file():
             raise ValueError(f"ESCALATIONS_CONFIG: no such file {value}")
         return value
+
+
+S = TypeVar("S", bound=CommonSettings)
+
+
+def load_service(service: str, factory: Callable[[], S]) -> tuple[S, Config] | None:
+    """Read a service's settings and its configuration file; print why not and return None."""
+    # Imported here: the core's config loader is only needed once a service starts.
+    from escalations.core.config import ConfigError, load_config
+
+    try:
+        settings = factory()
+        config = load_config(settings.config_path).config
+    except (ValidationError, ConfigError) as exc:
+        print(f"{service}: cannot start:\n{exc}", file=sys.stderr)
+        return None
+    return settings, config

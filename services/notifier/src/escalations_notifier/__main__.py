@@ -8,11 +8,10 @@ import logging
 import sys
 from collections.abc import Callable
 
-from pydantic import ValidationError
-
-from escalations.core.config import Config, ConfigError, load_config
+from escalations.core.config import Config
 from escalations.logs import configure_logging
-from escalations.runtime import health_app, install_stop_signals, serve_health
+from escalations.runtime import health_app, install_stop_signals, serve_health, supervise
+from escalations.settings import load_service
 from escalations_notifier import metrics
 from escalations_notifier.bootstrap import build
 from escalations_notifier.consumer import consume
@@ -42,14 +41,8 @@ async def run(settings: NotifierSettings, config: Config) -> None:
     gc.freeze()
     log.info("notifier started")
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for task in done:
-            error = task.exception()
-            if error is not None:
-                raise error
+        await supervise(tasks, stop)
     finally:
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
         await deps.consumer.stop()
         await deps.producer.stop()
         await deps.http.aclose()
@@ -67,12 +60,10 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 def main() -> int:
     """Entry point; exit 2 on bad settings or configuration."""
-    try:
-        settings = NotifierSettings()
-        config = load_config(settings.config_path).config
-    except (ValidationError, ConfigError) as exc:
-        print(f"notifier: cannot start:\n{exc}", file=sys.stderr)
+    loaded = load_service("notifier", NotifierSettings)
+    if loaded is None:
         return 2
+    settings, config = loaded
     configure_logging("notifier", settings.log_level)
     # uvloop (shipped with uvicorn[standard]) roughly halves the event loop's share of
     # each delivery's CPU; plain asyncio works the same, only slower.

@@ -6,11 +6,10 @@ import asyncio
 import logging
 import sys
 
-from pydantic import ValidationError
-
-from escalations.core.config import Config, ConfigError, load_config
+from escalations.core.config import Config
 from escalations.logs import configure_logging
-from escalations.runtime import health_app, install_stop_signals, serve_health
+from escalations.runtime import health_app, install_stop_signals, serve_health, supervise
+from escalations.settings import load_service
 from escalations_router.bootstrap import build
 from escalations_router.consumer import consume
 from escalations_router.settings import RouterSettings
@@ -46,15 +45,8 @@ async def run(settings: RouterSettings, config: Config) -> None:
     ]
     log.info("router started")
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for task in done:
-            error = task.exception()
-            if error is not None:
-                stop.set()
-                raise error
+        await supervise(tasks, stop)
     finally:
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
         await deps.consumer.stop()
         await deps.producer.stop()
         await deps.engine.dispose()
@@ -63,12 +55,10 @@ async def run(settings: RouterSettings, config: Config) -> None:
 
 def main() -> int:
     """Entry point; exit 2 on bad settings or configuration."""
-    try:
-        settings = RouterSettings()
-        config = load_config(settings.config_path).config
-    except (ValidationError, ConfigError) as exc:
-        print(f"router: cannot start:\n{exc}", file=sys.stderr)
+    loaded = load_service("router", RouterSettings)
+    if loaded is None:
         return 2
+    settings, config = loaded
     configure_logging("router", settings.log_level)
     asyncio.run(run(settings, config))
     return 0

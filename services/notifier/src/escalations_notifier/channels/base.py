@@ -63,11 +63,15 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
+        return _seconds_until(value, now)
+    return max(0.0, seconds)
+
+
+def _seconds_until(http_date: str, now: datetime | None) -> float | None:
     try:
-        when = parsedate_to_datetime(value)
+        when = parsedate_to_datetime(http_date)
     except (TypeError, ValueError):
         return None
     if now is None or when.tzinfo is None:
