@@ -78,7 +78,7 @@ class HttpReceiver:
                 self.end_headers()
 
             def log_message(self, *args: Any) -> None:
-                pass
+                """Keep the test output quiet: no access log."""
 
         class Server(ThreadingHTTPServer):
             request_queue_size = 1024  # the notifier opens hundreds of connections at once
