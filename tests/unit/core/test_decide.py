@@ -212,3 +212,27 @@ def test_same_inputs_same_decision(
     }
     body: dict[str, Any] = {"policy_area": area, "language": language}
     assert run(body, at=at, history=history) == run(body, at=at, history=history)
+
+
+def test_level_one_resolved_by_the_caller_is_used_as_given() -> None:
+    """A caller's per-team level 1 is taken as is; a team missing from it is resolved here."""
+    given = (OnDuty(person="bob", target="schedule", team="desk", layer="given"),)
+    body = esc(policy_area="hate_speech", language="en")
+    decision = decide(
+        CONFIG,
+        body,
+        source="moderation",
+        source_kind=SourceKind.USER_REPORT,
+        at=AT,
+        level_one_by_team={"desk": given},
+    )
+    assert (given, "bob") == (decision.level_one, decision.owner)
+    other = decide(
+        CONFIG,
+        body,
+        source="moderation",
+        source_kind=SourceKind.USER_REPORT,
+        at=AT,
+        level_one_by_team={"cs": given},
+    )
+    assert run({"policy_area": "hate_speech", "language": "en"}) == other

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from escalations.contracts.events import EscalationReceived
 from escalations.core.config import Override, TimeOff, loads_config
+from escalations.core.decide import decide as core_decide
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.policy import EscalationPolicy
 from escalations_router.core_decider import CoreDecider, Schedule
@@ -110,3 +111,40 @@ def test_candidates_cover_everyone_the_decision_may_pick() -> None:
         assert decision.owner in locked, area
         teams.add(decision.team)
     assert {"legal", "general", "tsd"} <= teams
+
+
+def test_level_one_is_resolved_once_per_batch_and_again_after_a_schedule_change() -> None:
+    """A command that changes the schedule mid-batch changes who later escalations go to."""
+    bound = _decider().bind(Schedule())
+    received = _received("child_safety")
+    assert {"dana"} == bound.candidates(received, NOW)
+    assert "dana" == bound.decide(received, at=NOW).owner
+    cover = Override(
+        team="cs", person="lead", start=NOW - timedelta(hours=1), end=NOW + timedelta(hours=1)
+    )
+    bound.reschedule(Schedule(overrides=(cover,)))
+    assert "lead" in bound.candidates(received, NOW)
+    decision = bound.decide(received, at=NOW)
+    assert "lead" in {duty["person"] for duty in decision.assignment["level_one"]}
+
+
+def test_stored_decision_parts_are_the_core_records_as_json() -> None:
+    """The route, reasons, policy and assignment the router stores are the core's, as JSON."""
+    decider = _decider()
+    bound = decider.bind(Schedule())
+    received = _received("spam")
+    stored = bound.decide(received, at=NOW)
+    made = core_decide(
+        decider.config,
+        received.request,
+        source=received.source,
+        source_kind=received.source_kind,
+        at=NOW,
+        received_at=received.received_at,
+    )
+    assert made.route.model_dump(mode="json") == stored.route
+    assert [r.model_dump(mode="json") for r in made.priority.reasons] == stored.reasons
+    assert made.policy.model_dump(mode="json") == stored.policy_snapshot
+    expected = made.assignment.model_dump(mode="json")
+    assert expected == {key: stored.assignment[key] for key in expected}
+    assert [d.model_dump(mode="json") for d in made.level_one] == stored.assignment["level_one"]

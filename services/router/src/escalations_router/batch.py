@@ -167,7 +167,7 @@ class BatchProcessor:
             _park(batch.writes, item.record, "invalid_command", error, batch.now)
             return
         await schedule.store(batch.session, cmd, batch.now)
-        batch.decider.schedule = schedule.with_command(batch.decider.schedule, cmd)
+        batch.decider.reschedule(schedule.with_command(batch.decider.schedule, cmd))
         log.info("applied %s for %s", item.envelope.type, item.envelope.subject)
 
     def _escalation(self, batch: Batch, item: Parsed) -> None:

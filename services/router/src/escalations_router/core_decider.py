@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pydantic.main import IncEx
+
 from escalations.contracts.events import Deadlines, EscalationReceived
 from escalations.core import decide as core
 from escalations.core.config import Config, Override, TimeOff, UnknownIdError
-from escalations.core.decide import level_people, route_facts
+from escalations.core.decide import OnDuty, level_people, route_facts
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.policy import EscalationPolicy
 from escalations.core.priority_config import TierSla
@@ -25,6 +27,15 @@ from escalations.db.models import EscalationRow
 from escalations_router.decision import Decision, Rescore
 from escalations_router.people import LoadBook
 from escalations_router.timers import Rise
+
+# The parts of a core decision the router stores as JSON.
+_STORED: dict[str, IncEx | bool] = {
+    "assignment": True,
+    "level_one": True,
+    "priority": {"reasons"},
+    "route": True,
+    "policy": True,
+}
 
 
 @dataclass(frozen=True)
@@ -55,8 +66,15 @@ class BoundDecider:
     schedule: Schedule
     book: LoadBook
     rescore_at: dict[str, datetime | None] = field(default_factory=dict)
-    _level_one: dict[tuple[str, datetime], set[str]] = field(default_factory=dict)
+    # Who level 1 pages, per instant and team: a batch decides all its escalations at
+    # one instant against one schedule, so each team is resolved once per batch.
+    _level_one: dict[datetime, dict[str, tuple[OnDuty, ...]]] = field(default_factory=dict)
     _teams: dict[tuple[object, ...], set[str]] = field(default_factory=dict)
+
+    def reschedule(self, schedule: Schedule) -> None:
+        """Decide from now on against ``schedule`` (a command in the batch changed it)."""
+        self.schedule = schedule
+        self._level_one.clear()
 
     def decide(self, received: EscalationReceived, *, at: datetime) -> Decision:
         """Return the core's decision for a new escalation, as the router stores it."""
@@ -70,25 +88,28 @@ class BoundDecider:
             overrides=self.schedule.overrides,
             time_off=self.schedule.time_off,
             history=self.book.history,
+            level_one_by_team=self._level_one.get(at),
         )
         if made.owner is not None:
             self.book.assigned(made.owner, at, graphic=made.graphic)
         self.rescore_at[received.escalation_id] = made.next_rescore_at
-        record = made.assignment.model_dump(mode="json")
-        record["level_one"] = [duty.model_dump(mode="json") for duty in made.level_one]
+        # One serialiser pass over the whole decision, not one per part (a hot path).
+        dumped = made.model_dump(mode="json", include=_STORED)
+        record = dumped["assignment"]
+        record["level_one"] = dumped["level_one"]
         record["summary"] = _summary(made)
         record["dsa_category"] = made.dsa_category
         record["graphic"] = made.graphic
         return Decision(
             tier=made.priority.tier,
             score=made.priority.score,
-            reasons=[reason.model_dump(mode="json") for reason in made.priority.reasons],
+            reasons=dumped["priority"]["reasons"],
             deadlines=_deadlines(made.priority),
             team=made.team,
             owner=made.owner,
-            route=made.route.model_dump(mode="json"),
+            route=dumped["route"],
             assignment=record,
-            policy_snapshot=made.policy.model_dump(mode="json"),
+            policy_snapshot=dumped["policy"],
             next_rescore_at=made.next_rescore_at,
             graphic=made.graphic,
         )
@@ -116,8 +137,9 @@ class BoundDecider:
         return set().union(*(self._level_one_people(team, at) for team in teams))
 
     def _level_one_people(self, team_id: str, at: datetime) -> set[str]:
-        key = (team_id, at)
-        if key not in self._level_one:
+        known = self._level_one.setdefault(at, {})
+        duty = known.get(team_id)
+        if duty is None:
             team = self.config.team(team_id)
             duty = level_people(
                 self.config,
@@ -128,8 +150,8 @@ class BoundDecider:
                 self.schedule.overrides,
                 self.schedule.time_off,
             )
-            self._level_one[key] = {entry.person for entry in duty}
-        return self._level_one[key]
+            known[team_id] = duty
+        return {entry.person for entry in duty}
 
     def rescore(self, received: EscalationReceived, *, reports: int, at: datetime) -> Rescore:
         """Score again with more reports."""

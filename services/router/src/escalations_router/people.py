@@ -20,6 +20,9 @@ from escalations.db.models_router import PersonLoadRow
 
 _TABLE = PersonLoadRow.__table__  # type: ignore[attr-defined]
 
+# Exposure only matters against the cap (single digits); keep a bounded tail of stamps.
+MAX_STAMPS = 100
+
 
 class LoadBook:
     """What assignment remembers about each person in play, with the changes to write."""
@@ -33,7 +36,9 @@ class LoadBook:
     def assigned(self, person: str, at: datetime, *, graphic: bool) -> None:
         """Record that ``person`` was given an escalation at ``at``."""
         known = self.history.get(person, PersonHistory())
-        stamps = (*known.graphic_at, at) if graphic else known.graphic_at
+        # The same bounded tail the row keeps: a batch of graphic escalations must not make
+        # every later exposure count in it walk an ever longer list.
+        stamps = (*known.graphic_at, at)[-MAX_STAMPS:] if graphic else known.graphic_at
         self.history[person] = PersonHistory(
             last_assigned_at=at, open_count=known.open_count + 1, graphic_at=stamps
         )
@@ -66,10 +71,6 @@ class LoadBook:
             }
             for person in sorted(self.changed)
         ]
-
-
-# Exposure only matters against the cap (single digits); keep a bounded tail of stamps.
-MAX_STAMPS = 100
 
 
 def _recent(stamps: tuple[datetime, ...], since: datetime) -> list[str]:

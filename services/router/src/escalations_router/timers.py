@@ -112,11 +112,12 @@ def advance(row: EscalationRow, clock: ClockRow, works: Clockwork, now: datetime
         _rise(row, clock, works, now, out)
     if clock.tier != row.tier:
         _take_sla(clock, row, works.sla(Tier(row.tier)))
+    sla = _sla_of(clock)
     result = step(
         policy(row),
         started_at=clock.started_at,
-        sla=_sla_of(clock),
-        deadlines=_deadlines(row, clock),
+        sla=sla,
+        deadlines=_deadlines(row, clock, sla),
         warning_share=clock.warning_share,
         progress=PolicyProgress.model_validate(clock.progress),
         acknowledged=row.status == Status.ACKNOWLEDGED,
@@ -158,6 +159,7 @@ def _earliest(*instants: datetime | None) -> datetime | None:
 
 
 def _sla_of(clock: ClockRow) -> TierSla:
+    # Constructed without validation: the budgets were valid when the tier set them.
     return TierSla.model_construct(
         acknowledge=timedelta(seconds=clock.acknowledge_seconds),
         resolve=timedelta(seconds=clock.resolve_seconds),
@@ -170,9 +172,8 @@ def _take_sla(clock: ClockRow, row: EscalationRow, sla: TierSla) -> None:
     clock.resolve_seconds = sla.resolve.total_seconds()
 
 
-def _deadlines(row: EscalationRow, clock: ClockRow) -> CoreDeadlines:
-    sla = _sla_of(clock)
-    return CoreDeadlines.model_construct(
+def _deadlines(row: EscalationRow, clock: ClockRow, sla: TierSla) -> CoreDeadlines:
+    return CoreDeadlines(
         acknowledge_by=row.acknowledge_by or clock.started_at + sla.acknowledge,
         resolve_by=row.resolve_by or clock.started_at + sla.resolve,
         regulatory_deadline=row.regulatory_deadline,

@@ -67,8 +67,14 @@ def decide(
     overrides: Sequence[Override] = (),
     time_off: Sequence[TimeOff] = (),
     history: Mapping[str, PersonHistory] | None = None,
+    level_one_by_team: Mapping[str, tuple[OnDuty, ...]] | None = None,
 ) -> Decision:
-    """Score, route, resolve level 1 and assign an owner for an escalation at ``at``."""
+    """Score, route, resolve level 1 and assign an owner for an escalation at ``at``.
+
+    ``level_one_by_team`` is who level 1 pages at ``at`` per team id, where the caller has
+    already resolved it (the router does once per batch, for every escalation in it); a team
+    missing from it is resolved here.
+    """
     received = at if received_at is None else received_at
     priority = score(
         esc,
@@ -81,7 +87,10 @@ def decide(
     routed = route(config.routing, route_facts(esc, source, source_kind, priority.tier))
     team = config.team(routed.team)
     policy = team.escalation_policy
-    level_one = level_people(config, team.id, policy, 1, at, overrides, time_off)
+    known = level_one_by_team or {}
+    level_one = known.get(team.id)
+    if level_one is None:
+        level_one = level_people(config, team.id, policy, 1, at, overrides, time_off)
     area = config.priority.policy_areas[esc.policy_area]
     graphic = esc.signals.graphic or area.graphic
     assignment = assign(

@@ -9,6 +9,7 @@ when to wake up next.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
@@ -115,46 +116,94 @@ def timeline(
     resolved: bool = False,
 ) -> tuple[PolicyEvent, ...]:
     """List every event of the escalation in time order, given whether it is acknowledged."""
+    planned = _plan(
+        policy,
+        started_at=started_at,
+        sla=sla,
+        deadlines=deadlines,
+        warning_share=warning_share,
+        acknowledged=acknowledged,
+        resolved=resolved,
+    )
+    return tuple(event.model() for event in planned)
+
+
+# ``step`` plans the whole timeline on every new escalation and every timer but returns
+# only the few entries that are due: plain slotted entries cost a fraction of validated
+# models, and only the due ones become ``PolicyEvent``s.
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """A timeline entry, before it becomes a ``PolicyEvent``."""
+
+    kind: EventKind
+    at: datetime
+    level: int | None = None
+    round: int | None = None
+    targets: tuple[PolicyTarget, ...] = ()
+    budget: Budget | None = None
+
+    def model(self) -> PolicyEvent:
+        """Return the entry as the public, validated event."""
+        return PolicyEvent(
+            kind=self.kind,
+            at=self.at,
+            level=self.level,
+            round=self.round,
+            targets=self.targets,
+            budget=self.budget,
+        )
+
+
+def _plan(
+    policy: EscalationPolicy,
+    *,
+    started_at: datetime,
+    sla: TierSla,
+    deadlines: Deadlines,
+    warning_share: float,
+    acknowledged: bool,
+    resolved: bool,
+) -> list[_Planned]:
     if started_at.utcoffset() is None:
         raise ValueError("started_at needs a time zone, e.g. 2026-11-25T09:14:00Z")
     if not 0 < warning_share < 1:
         raise ValueError(f"warning_share must be between 0 and 1, got {warning_share}")
     if resolved:
-        return ()
-    events: list[PolicyEvent] = []
+        return []
+    events: list[_Planned] = []
     if not acknowledged:
         events += _pages(policy, started_at, sla)
         events.append(_warning("acknowledge", started_at, deadlines.acknowledge_by, warning_share))
     events.append(_warning("resolve", started_at, deadlines.resolve_by, warning_share))
-    events.append(PolicyEvent(kind="sla_breached", at=deadlines.resolve_by, budget="resolve"))
+    events.append(_Planned(kind="sla_breached", at=deadlines.resolve_by, budget="resolve"))
     if deadlines.regulatory_deadline is not None:
         regulatory = deadlines.regulatory_deadline
-        events.append(PolicyEvent(kind="sla_breached", at=regulatory, budget="regulatory"))
-    return tuple(sorted(events, key=lambda event: event.at))
+        events.append(_Planned(kind="sla_breached", at=regulatory, budget="regulatory"))
+    return sorted(events, key=lambda event: event.at)
 
 
-def _pages(policy: EscalationPolicy, started_at: datetime, sla: TierSla) -> list[PolicyEvent]:
+def _pages(policy: EscalationPolicy, started_at: datetime, sla: TierSla) -> list[_Planned]:
     events = []
     instant = started_at
     for round_ in range(policy.repeat + 1):
         for number, level in enumerate(policy.levels, start=1):
             events.append(
-                PolicyEvent(
+                _Planned(
                     kind="notify", at=instant, level=number, round=round_, targets=level.targets
                 )
             )
             instant += level.escalate_after or sla.acknowledge
     # The policy ran out with nobody acknowledging: that is the acknowledge breach.
-    events.append(PolicyEvent(kind="sla_breached", at=instant, budget="acknowledge"))
+    events.append(_Planned(kind="sla_breached", at=instant, budget="acknowledge"))
     return events
 
 
-def _warning(budget: Budget, start: datetime, deadline: datetime, share: float) -> PolicyEvent:
+def _warning(budget: Budget, start: datetime, deadline: datetime, share: float) -> _Planned:
     instant = start + max(deadline - start, timedelta(0)) * share
-    return PolicyEvent(kind="sla_warning", at=instant, budget=budget)
+    return _Planned(kind="sla_warning", at=instant, budget=budget)
 
 
-def _done(event: PolicyEvent, progress: PolicyProgress) -> bool:
+def _done(event: _Planned, progress: PolicyProgress) -> bool:
     if event.kind == "notify":
         return (event.round or 0, event.level or 0) <= (progress.round, progress.level)
     done = progress.warned if event.kind == "sla_warning" else progress.breached
@@ -176,7 +225,7 @@ def step(
     """Return the events due by ``at`` that ``progress`` has not done, and the next timer."""
     if at.utcoffset() is None:
         raise ValueError("at needs a time zone, e.g. 2026-11-25T09:14:00Z")
-    events = timeline(
+    events = _plan(
         policy,
         started_at=started_at,
         sla=sla,
@@ -186,7 +235,7 @@ def step(
         resolved=resolved,
     )
     pending = [event for event in events if not _done(event, progress)]
-    due = tuple(event for event in pending if event.at <= at)
+    due = tuple(event.model() for event in pending if event.at <= at)
     later = [event.at for event in pending if event.at > at]
     return StepResult(
         due=due, progress=_advance(progress, due), next_timer_at=min(later, default=None)

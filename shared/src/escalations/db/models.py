@@ -13,9 +13,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
+
+from escalations.db.fast import FastSetMixin
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> Any:
@@ -30,7 +42,7 @@ def _json(*, nullable: bool = False) -> Any:
     return Field(default=None, sa_column=Column(JSONB, nullable=nullable))
 
 
-class EscalationRow(SQLModel, table=True):
+class EscalationRow(FastSetMixin, SQLModel, table=True):
     """Current state of one escalation; written only by the router."""
 
     __tablename__ = "escalations"
@@ -91,6 +103,8 @@ class ProcessedEventRow(SQLModel, table=True):
     """An input event a consumer has fully applied; the primary key makes replays no-ops."""
 
     __tablename__ = "processed_events"
+    # Led by the event id: the batch lookup is ``event_id = ANY(...)`` (migration 0007).
+    __table_args__ = (PrimaryKeyConstraint("event_id", "consumer"),)
 
     consumer: str = Field(primary_key=True, max_length=60)
     event_id: str = Field(primary_key=True, max_length=100)

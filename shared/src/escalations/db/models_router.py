@@ -16,6 +16,8 @@ from sqlalchemy import BigInteger, Column, DateTime, Float, Index, Integer, Stri
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from escalations.db.fast import FastSetMixin
+
 
 def _ts(*, nullable: bool = False) -> Any:
     return Field(
@@ -24,7 +26,7 @@ def _ts(*, nullable: bool = False) -> Any:
     )
 
 
-class ClockRow(SQLModel, table=True):
+class ClockRow(FastSetMixin, SQLModel, table=True):
     """The durable timer of one escalation and the policy progress it drives."""
 
     __tablename__ = "router_clocks"

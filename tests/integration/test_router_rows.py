@@ -1,0 +1,96 @@
+"""Against real Postgres: row writes on the router's hot path, and plans that stay cheap."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import attributes
+
+from devstack.stack import Stack
+from escalations.db.engine import make_sessions
+from escalations.db.models import EscalationRow
+from escalations_router.bootstrap import _engine
+from escalations_router.rows import new_row
+from tests.support import query
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def _row(esc_id: str) -> EscalationRow:
+    return new_row(
+        EscalationRow,
+        id=esc_id,
+        source="rows-test",
+        source_kind="internal_tool",
+        status="received",
+        title="Row",
+        policy_area="spam",
+        tier="P4",
+        score=1,
+        request={"title": "Row"},
+        priority={"tier": "P4"},
+        received_at=NOW,
+        created_at=NOW,
+        updated_at=NOW,
+        version=1,
+    )
+
+
+def test_a_transient_row_takes_values_without_change_tracking() -> None:
+    """A row no session knows yet stores what is set, and records nothing as changed."""
+    row = _row(str(uuid.uuid4()))
+    row.status = "assigned"
+    row.level = 2
+    assert ("assigned", 2) == (row.status, row.level)
+    assert not attributes.instance_state(row).modified
+    assert {"status", "level"} <= row.model_fields_set
+
+
+async def test_a_loaded_row_change_is_written_by_the_session(stack: Stack) -> None:
+    """Setting a column of a row loaded in a session is flushed like any tracked change."""
+    assert stack.database_url is not None
+    esc_id = str(uuid.uuid4())
+    engine = _engine(stack.database_url)
+    sessions = make_sessions(engine)
+    try:
+        async with sessions() as session, session.begin():
+            session.add(_row(esc_id))
+        async with sessions() as session, session.begin():
+            row = await session.get(EscalationRow, esc_id)
+            assert row is not None
+            row.status = "acknowledged"
+            assert attributes.instance_state(row).modified
+    finally:
+        await engine.dispose()
+    rows = await query(stack.database_url, "SELECT status FROM escalations WHERE id = $1", esc_id)
+    assert ["acknowledged"] == [r["status"] for r in rows]
+
+
+async def test_processed_events_are_keyed_by_event_id_first(stack: Stack) -> None:
+    """The processed-event key leads with the event id, so the batch lookup is a key lookup."""
+    assert stack.database_url is not None
+    rows = await query(
+        stack.database_url,
+        "SELECT a.attname FROM pg_index i"
+        " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+        " WHERE i.indrelid = 'processed_events'::regclass AND i.indisprimary"
+        " ORDER BY array_position(i.indkey, a.attnum)",
+    )
+    assert ["event_id", "consumer"] == [r["attname"] for r in rows]
+
+
+async def test_router_connections_plan_every_execution(stack: Stack) -> None:
+    """The router's connections never keep a generic plan made while its tables were small."""
+    assert stack.database_url is not None
+    engine = _engine(stack.database_url)
+    try:
+        async with engine.connect() as conn:
+            mode = (await conn.execute(text("SHOW plan_cache_mode"))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert "force_custom_plan" == mode
