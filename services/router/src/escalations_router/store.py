@@ -10,7 +10,8 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy import text
+from sqlalchemy import String, any_, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,19 +26,26 @@ CONSUMER = "router"
 SOURCE = "/router"
 
 
+# ``= ANY(array)`` rather than ``IN (...)``: one statement text whatever the batch size, so
+# Postgres and the driver prepare it once, not once per distinct number of ids.
+_IDS = bindparam("ids", type_=ARRAY(String))
+_LOCK_ROWS = (
+    select(EscalationRow)
+    .where(col(EscalationRow.id) == any_(_IDS))
+    .order_by(col(EscalationRow.id))
+    .with_for_update()
+)
+_CLOCKS = select(ClockRow).where(col(ClockRow.escalation_id) == any_(_IDS))
+
+
 async def lock_rows(session: AsyncSession, ids: Iterable[str]) -> dict[str, EscalationRow]:
     """Load and lock the escalations a batch touches (one query)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
     # Sorted: every writer locks escalations in id order, so two batches never deadlock.
-    stmt = (
-        select(EscalationRow)
-        .where(col(EscalationRow.id).in_(wanted))
-        .order_by(col(EscalationRow.id))
-        .with_for_update()
-    )
-    return {row.id: row for row in (await session.exec(stmt)).all()}
+    result = await session.exec(_LOCK_ROWS, params={"ids": wanted})
+    return {row.id: row for row in result.all()}
 
 
 async def load_clocks(session: AsyncSession, ids: Iterable[str]) -> dict[str, ClockRow]:
@@ -45,8 +53,8 @@ async def load_clocks(session: AsyncSession, ids: Iterable[str]) -> dict[str, Cl
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    stmt = select(ClockRow).where(col(ClockRow.escalation_id).in_(wanted))
-    return {clock.escalation_id: clock for clock in (await session.exec(stmt)).all()}
+    result = await session.exec(_CLOCKS, params={"ids": wanted})
+    return {clock.escalation_id: clock for clock in result.all()}
 
 
 # Every row the batch writes, in one round trip: each table's rows travel as one JSON array
