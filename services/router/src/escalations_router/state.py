@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -55,9 +56,8 @@ def _paged(row: EscalationRow) -> list[str]:
     return list((row.assignment or {}).get("paged", []))
 
 
-@dataclass(frozen=True)
-class Change:
-    """One history entry to append."""
+class Change(NamedTuple):
+    """One history entry to append (a tuple: two or three per escalation, built cheaply)."""
 
     action: str
     actor: str

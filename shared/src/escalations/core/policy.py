@@ -9,9 +9,8 @@ when to wake up next.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -129,10 +128,9 @@ def timeline(
 
 
 # ``step`` plans the whole timeline on every new escalation and every timer but returns
-# only the few entries that are due: plain slotted entries cost a fraction of validated
-# models, and only the due ones become ``PolicyEvent``s.
-@dataclass(frozen=True, slots=True)
-class _Planned:
+# only the few entries that are due: plain tuples cost a fraction of validated models, and
+# only the due ones become ``PolicyEvent``s.
+class _Planned(NamedTuple):
     """A timeline entry, before it becomes a ``PolicyEvent``."""
 
     kind: EventKind
