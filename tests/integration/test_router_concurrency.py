@@ -17,7 +17,8 @@ from escalations.contracts.events import EscalationReceived
 from escalations.contracts.topics import INTAKE
 from escalations.core.config import loads_config
 from escalations.core.escalation import EscalationIn, PolicyArea, SourceKind
-from escalations.db.engine import make_engine, make_sessions
+from escalations.db.engine import make_engine
+from escalations_router import db
 from escalations_router.batch import BatchProcessor
 from escalations_router.core_decider import CoreDecider
 from tests.e2e.router.configs import config
@@ -66,14 +67,15 @@ async def _owners(stack: Stack, ids: list[str]) -> list[str]:
 async def test_concurrent_batches_never_assign_from_a_stale_view(stack: Stack) -> None:
     """Three routers' batches at once on a three-person team: three different owners."""
     assert stack.database_url is not None
-    engine = make_engine(stack.database_url, pool_size=6)
     decider = CoreDecider(loads_config(config()).config)
-    processors = [BatchProcessor(make_sessions(engine), decider) for _ in range(3)]
+    pools = [await db.make_pool(stack.database_url) for _ in range(3)]
+    processors = [BatchProcessor(pool, decider) for pool in pools]
     records = [_record(n) for n in range(3)]
     try:
         await asyncio.gather(*(p.process([r]) for p, r in zip(processors, records, strict=True)))
     finally:
-        await engine.dispose()
+        for pool in pools:
+            await pool.close()
     ids = [r.key.decode() for r in records]
     assert ["aoife", "bruno", "chen"] == await _owners(stack, ids)
 
@@ -82,7 +84,8 @@ async def test_a_replayed_batch_changes_nothing(stack: Stack) -> None:
     """The same records applied twice (a crash before the offset commit) give one history."""
     assert stack.database_url is not None
     engine = make_engine(stack.database_url)
-    processor = BatchProcessor(make_sessions(engine), CoreDecider(loads_config(config()).config))
+    pool = await db.make_pool(stack.database_url)
+    processor = BatchProcessor(pool, CoreDecider(loads_config(config()).config))
     records = [_record(100 + n) for n in range(5)]
     try:
         await processor.process(records)
@@ -94,4 +97,5 @@ async def test_a_replayed_batch_changes_nothing(stack: Stack) -> None:
             )
             assert 10 == rows.scalar_one()
     finally:
+        await pool.close()
         await engine.dispose()

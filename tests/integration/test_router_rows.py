@@ -12,6 +12,7 @@ from sqlalchemy.orm import attributes
 from devstack.stack import Stack
 from escalations.db.engine import make_sessions
 from escalations.db.models import EscalationRow
+from escalations_router import db
 from escalations_router.bootstrap import _engine
 from escalations_router.rows import new_row
 from tests.support import query
@@ -88,9 +89,13 @@ async def test_router_connections_plan_every_execution(stack: Stack) -> None:
     """The router's connections never keep a generic plan made while its tables were small."""
     assert stack.database_url is not None
     engine = _engine(stack.database_url)
+    pool = await db.make_pool(stack.database_url)
     try:
         async with engine.connect() as conn:
             mode = (await conn.execute(text("SHOW plan_cache_mode"))).scalar_one()
+        async with pool.acquire() as connection:
+            pool_mode = await connection.fetchval("SHOW plan_cache_mode")
     finally:
+        await pool.close()
         await engine.dispose()
-    assert "force_custom_plan" == mode
+    assert ("force_custom_plan", "force_custom_plan") == (mode, pool_mode)

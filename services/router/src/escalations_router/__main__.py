@@ -29,6 +29,7 @@ async def run(settings: RouterSettings, config: Config) -> None:
     deps = build(settings, config)
     stop = asyncio.Event()
     install_stop_signals(stop)
+    await deps.pool  # connects (one connection to start with)
     await deps.producer.start()
     await deps.consumer.start()
     app = health_app({"kafka": deps.check_kafka, "postgres": deps.check_postgres})
@@ -57,6 +58,7 @@ async def run(settings: RouterSettings, config: Config) -> None:
     finally:
         await deps.consumer.stop()
         await deps.producer.stop()
+        await deps.pool.close()
         await deps.engine.dispose()
         log.info("router stopped")
 

@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from escalations.contracts.codec import parse_payload
 from escalations.contracts.envelope import Envelope, EnvelopeError, decode
@@ -39,6 +37,7 @@ from escalations.db.models_router import ClockRow
 from escalations.kafka import KafkaRecord
 from escalations_router import metrics, schedule, store
 from escalations_router.core_decider import BoundDecider, CoreDecider
+from escalations_router.db import Connection, Pool
 from escalations_router.observe import observe
 from escalations_router.people import LoadBook, lock_people
 from escalations_router.state import (
@@ -76,7 +75,7 @@ class Parsed:
 class Batch:
     """The working set of one transaction."""
 
-    session: AsyncSession
+    connection: Connection
     now: datetime
     rows: dict[str, EscalationRow]
     clocks: dict[str, ClockRow]
@@ -84,6 +83,9 @@ class Batch:
     writes: store.Writes = field(default_factory=store.Writes)
     outcomes: list[Outcome] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
+    # Rows and clocks this batch creates: inserted in their final state, never updated.
+    created: set[str] = field(default_factory=set)
+    created_clocks: set[str] = field(default_factory=set)
 
 
 def dead_letter_id(record: Record) -> str:
@@ -107,8 +109,8 @@ def _dead_letter(record: Record, reason: str, error: str) -> dict[str, Any]:
 class BatchProcessor:
     """Applies fetched batches to Postgres atomically."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], decider: CoreDecider) -> None:
-        self._sessions = sessions
+    def __init__(self, pool: Pool, decider: CoreDecider) -> None:
+        self._pool = pool
         self._decider = decider
 
     def _parse(self, records: Sequence[Record]) -> tuple[list[Parsed], list[tuple[Record, str]]]:
@@ -128,23 +130,23 @@ class BatchProcessor:
         escalation_ids = [
             p.envelope.subject for p in parsed if not isinstance(p.payload, SCHEDULE_COMMANDS)
         ]
-        async with self._sessions() as session, session.begin():
-            rows = await store.lock_rows(session, escalation_ids)
+        async with self._pool.acquire() as connection, connection.transaction():
+            rows = await store.lock_rows(connection, escalation_ids)
             ids = [p.envelope.id for p in parsed] + [dead_letter_id(r) for r, _ in poison]
-            live, done = await schedule.load_with_done(session, now, store.CONSUMER, ids)
-            clocks = await store.load_clocks(session, rows)
+            live, done = await schedule.load_with_done(connection, now, store.CONSUMER, ids)
+            clocks = await store.load_clocks(connection, rows)
             decider = self._decider.bind(live)
             todo = _fresh(parsed, done)
             people = _people_in_play(todo, rows, decider, now)
-            decider.book = LoadBook(await lock_people(session, people), decider.book.window)
-            batch = Batch(session, now, rows, clocks, decider)
+            decider.book = LoadBook(await lock_people(connection, people), decider.book.window)
+            batch = Batch(connection, now, rows, clocks, decider)
             for item in todo:
                 await self._apply(batch, item)
             for record, error in poison:
                 if dead_letter_id(record) not in done:
                     _park(batch.writes, record, "undecodable", error, now, mark=True)
             batch.writes.people = decider.book.rows(now)
-            await batch.writes.flush(session)
+            await batch.writes.flush(connection)
         metrics.count_consumed(batch.applied)
         for outcome in batch.outcomes:
             observe(outcome, now)
@@ -166,7 +168,7 @@ class BatchProcessor:
         if error is not None:
             _park(batch.writes, item.record, "invalid_command", error, batch.now)
             return
-        await schedule.store(batch.session, cmd, batch.now)
+        await schedule.store(batch.connection, cmd, batch.now)
         batch.decider.reschedule(schedule.with_command(batch.decider.schedule, cmd))
         log.info("applied %s for %s", item.envelope.type, item.envelope.subject)
 
@@ -207,6 +209,9 @@ class BatchProcessor:
         batch.rows[esc_id] = row
         if new:
             batch.writes.escalations.append(row)
+            batch.created.add(esc_id)
+        elif esc_id not in batch.created:
+            batch.writes.changed[esc_id] = row  # loaded: written back whole at the end
         self._clock(batch, row, outcome, owner)
         batch.writes.record(esc_id, outcome.changes, item.envelope.id, batch.now)
         batch.writes.enqueue_all(esc_id, outcome.events, batch.now)
@@ -227,6 +232,9 @@ class BatchProcessor:
             )
             batch.clocks[row.id] = clock
             batch.writes.clocks.append(clock)
+            batch.created_clocks.add(row.id)
+        elif row.id not in batch.created_clocks:
+            batch.writes.changed_clocks[row.id] = clock
         actions = {change.action for change in outcome.changes}
         if "reassigned" in actions:
             restart(row, clock, now)

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from escalations.contracts.topics import INTAKE
 from escalations.core.config import Config
-from escalations.db.engine import make_sessions
 from escalations.kafka import make_producer
+from escalations_router import db
 from escalations_router.batch import BatchProcessor
 from escalations_router.consumer import Rebalance
 from escalations_router.core_decider import CoreDecider
@@ -29,7 +28,7 @@ class Deps:
 
     settings: RouterSettings
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    pool: db.Pool
     consumer: AIOKafkaConsumer
     producer: AIOKafkaProducer
     decider: CoreDecider
@@ -57,11 +56,8 @@ def _engine(url: str) -> AsyncEngine:
     batch. A connection that died with Postgres fails its first statement instead, and every
     caller retries a database error (the failed connection is dropped from the pool).
 
-    Custom plans only: statements are prepared once per connection, and Postgres would
-    otherwise settle on a generic plan made while the tables were new and small (a seq scan
-    of ``processed_events``, say), then keep it while the tables grow, so every batch would
-    cost more than the last until autovacuum's next analyse. Planning each execution costs
-    a fraction of a millisecond per batch.
+    The relay and the readiness check use it; batches and timer sweeps use the plain
+    asyncpg pool (``db.make_pool``). Custom plans only, for the reason given there.
     """
     return create_async_engine(
         url,
@@ -94,7 +90,8 @@ def build(settings: RouterSettings, config: Config) -> Deps:
     """Create clients (not yet connected); call inside the running event loop."""
     s = settings
     engine = _engine(s.database_url)
-    sessions = make_sessions(engine)
+    # Batches are applied one at a time and sweeps are short: two connections suffice.
+    pool = db.make_pool(s.database_url, size=2)
     consumer = _consumer(s)
     rebalance = Rebalance()
     consumer.subscribe([INTAKE], listener=rebalance)
@@ -111,15 +108,15 @@ def build(settings: RouterSettings, config: Config) -> Deps:
     )
     decider = CoreDecider(config)
     timers = TimerSweeper(
-        sessions,
+        pool,
         decider,
         limit=s.timer_batch,
         interval=s.timer_interval_seconds,
         on_fired=relay.wake,
     )
     watcher = ConfigWatcher(s.config_path, decider, interval=s.config_poll_seconds)
-    processor = BatchProcessor(sessions, decider)
+    processor = BatchProcessor(pool, decider)
     return Deps(
-        s, engine, sessions, consumer, producer, decider, processor, rebalance, relay, timers,
+        s, engine, pool, consumer, producer, decider, processor, rebalance, relay, timers,
         watcher,
     )  # fmt: skip

@@ -18,10 +18,9 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
-from sqlalchemy.exc import DBAPIError
 
 from escalations.kafka import KafkaRecord
-from escalations_router import metrics
+from escalations_router import db, metrics
 from escalations_router.batch import BatchProcessor
 
 log = logging.getLogger(__name__)
@@ -110,7 +109,7 @@ async def _process_with_retry(
         try:
             await processor.process(records)
             return
-        except (DBAPIError, OSError) as exc:
+        except db.ERRORS as exc:
             if stop.is_set():
                 raise
             log.error("database error, retrying the batch in %.1f s: %s", delay, exc)

@@ -11,14 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, String, bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from escalations.core.assignment import PersonHistory
-from escalations.db.models_router import PersonLoadRow
-
-_TABLE = PersonLoadRow.__table__  # type: ignore[attr-defined]
+from escalations_router.db import Connection
 
 # Exposure only matters against the cap (single digits); keep a bounded tail of stamps.
 MAX_STAMPS = 100
@@ -80,34 +74,23 @@ def _recent(stamps: tuple[datetime, ...], since: datetime) -> list[str]:
 # One statement creates missing rows and locks all of them, in person order (the VALUES are
 # processed in that order), so two batches never deadlock on people.
 _LOCK = (
-    text(
-        "INSERT INTO router_person_load (person, open_count, assigned_total, graphic_at) "
-        "SELECT p, 0, 0, '[]'::jsonb FROM unnest(CAST(:people AS text[])) AS p ORDER BY p "
-        "ON CONFLICT (person) DO UPDATE SET person = EXCLUDED.person "
-        "RETURNING person, last_assigned_at, open_count, graphic_at"
-    )
-    .bindparams(bindparam("people", type_=ARRAY(String)))
-    .columns(
-        person=String,
-        last_assigned_at=DateTime(timezone=True),
-        open_count=Integer,
-        graphic_at=JSONB,
-    )
+    "INSERT INTO router_person_load (person, open_count, assigned_total, graphic_at) "
+    "SELECT p, 0, 0, '[]'::jsonb FROM unnest($1::text[]) AS p ORDER BY p "
+    "ON CONFLICT (person) DO UPDATE SET person = EXCLUDED.person "
+    "RETURNING person, last_assigned_at, open_count, graphic_at"
 )
 
 
-async def lock_people(session: AsyncSession, people: Iterable[str]) -> dict[str, PersonHistory]:
+async def lock_people(connection: Connection, people: Iterable[str]) -> dict[str, PersonHistory]:
     """Create missing rows, then lock and load these people in a fixed order (no deadlocks)."""
     wanted = sorted(set(people))
     if not wanted:
         return {}
-    connection = await session.connection()
-    result = await connection.execute(_LOCK, {"people": wanted})
     return {
-        person: PersonHistory(
-            last_assigned_at=last,
-            open_count=open_count,
-            graphic_at=tuple(datetime.fromisoformat(s) for s in graphic),
+        record["person"]: PersonHistory(
+            last_assigned_at=record["last_assigned_at"],
+            open_count=record["open_count"],
+            graphic_at=tuple(datetime.fromisoformat(s) for s in record["graphic_at"]),
         )
-        for person, last, open_count, graphic in result.all()
+        for record in await connection.fetch(_LOCK, wanted)
     }

@@ -9,25 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import (
-    CompoundSelect,
-    Row,
-    String,
-    any_,
-    bindparam,
-    literal,
-    null,
-    select,
-    union_all,
-)
-from sqlalchemy.dialects.postgresql import ARRAY, insert
-from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from escalations.contracts.events import OverrideRequested, TimeOffRequested
 from escalations.core.config import Config, Override, TimeOff
-from escalations.db.models import OverrideRow, ProcessedEventRow, TimeOffRow
 from escalations_router.core_decider import Schedule
+from escalations_router.db import Connection, Record
 
 ScheduleCommand = OverrideRequested | TimeOffRequested
 
@@ -52,86 +37,63 @@ def with_command(schedule: Schedule, cmd: ScheduleCommand) -> Schedule:
     return Schedule(schedule.overrides, (*schedule.time_off, away))
 
 
-async def store(session: AsyncSession, cmd: ScheduleCommand, now: datetime) -> None:
+_STORE_OVERRIDE = (
+    "INSERT INTO schedule_overrides (id, team, person, start_at, end_at, source, created_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING"
+)
+_STORE_TIME_OFF = (
+    "INSERT INTO time_off (id, person, start_at, end_at, reason, source, created_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING"
+)
+
+
+async def store(connection: Connection, cmd: ScheduleCommand, now: datetime) -> None:
     """Insert the override or time off (a repeat of the same id changes nothing)."""
     if isinstance(cmd, OverrideRequested):
-        values = {
-            "id": cmd.override_id,
-            "team": cmd.team,
-            "person": cmd.person,
-            "start_at": cmd.start,
-            "end_at": cmd.end,
-            "source": cmd.source,
-            "created_at": now,
-        }
-        stmt = insert(OverrideRow).values(values)
+        await connection.execute(
+            _STORE_OVERRIDE,
+            *(cmd.override_id, cmd.team, cmd.person, cmd.start, cmd.end, cmd.source, now),
+        )
     else:
-        values = {
-            "id": cmd.time_off_id,
-            "person": cmd.person,
-            "start_at": cmd.start,
-            "end_at": cmd.end,
-            "reason": cmd.reason,
-            "source": cmd.source,
-            "created_at": now,
-        }
-        stmt = insert(TimeOffRow).values(values)
-    connection = await session.connection()
-    await connection.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+        await connection.execute(
+            _STORE_TIME_OFF,
+            *(cmd.time_off_id, cmd.person, cmd.start, cmd.end, cmd.reason, cmd.source, now),
+        )
 
 
-_OVERRIDES = select(
-    literal("override").label("kind"),
-    col(OverrideRow.team),
-    col(OverrideRow.person),
-    col(OverrideRow.start_at),
-    col(OverrideRow.end_at),
-    null().label("reason"),
-).where(col(OverrideRow.end_at) > bindparam("now"))
-_TIME_OFF = select(
-    literal("time_off"),
-    null(),
-    col(TimeOffRow.person),
-    col(TimeOffRow.start_at),
-    col(TimeOffRow.end_at),
-    col(TimeOffRow.reason),
-).where(col(TimeOffRow.end_at) > bindparam("now"))
-# Which of a batch's events were applied before, in the same round trip (the event id in
-# the second column).
-_DONE = select(
-    literal("processed"),
-    col(ProcessedEventRow.event_id),
-    null(),
-    null(),
-    null(),
-    null(),
-).where(
-    col(ProcessedEventRow.consumer) == bindparam("consumer"),
-    col(ProcessedEventRow.event_id) == any_(bindparam("ids", type_=ARRAY(String))),
+# The overrides and time off that have not ended, as (kind, team, person, start, end,
+# reason) rows; the team is NULL on time-off rows, which never read it.
+_LIVE = """
+SELECT 'override' AS kind, team, person, start_at, end_at, NULL AS reason
+FROM schedule_overrides WHERE end_at > $1
+UNION ALL
+SELECT 'time_off', NULL, person, start_at, end_at, reason FROM time_off WHERE end_at > $1
+"""
+# ... and which of a batch's events were applied before, in the same round trip (the event
+# id in the second column).
+_LIVE_AND_DONE = (
+    _LIVE
+    + """UNION ALL
+SELECT 'processed', event_id, NULL, NULL, NULL, NULL
+FROM processed_events WHERE event_id = ANY($3::text[]) AND consumer = $2
+"""
 )
-# The team is NULL on time-off rows, which never read it.
-_Rows = CompoundSelect[str, str, str, datetime, datetime, str | None]
-_LIVE: _Rows = union_all(_OVERRIDES, _TIME_OFF)
-_LIVE_AND_DONE: _Rows = union_all(_OVERRIDES, _TIME_OFF, _DONE)
 
 
-async def load(session: AsyncSession, now: datetime) -> Schedule:
+async def load(connection: Connection, now: datetime) -> Schedule:
     """Return the overrides and time off that have not ended by ``now`` (one query)."""
-    connection = await session.connection()
-    return _schedule((await connection.execute(_LIVE, {"now": now})).all())
+    return _schedule(await connection.fetch(_LIVE, now))
 
 
 async def load_with_done(
-    session: AsyncSession, now: datetime, consumer: str, event_ids: Iterable[str]
+    connection: Connection, now: datetime, consumer: str, event_ids: Iterable[str]
 ) -> tuple[Schedule, set[str]]:
     """Return the live schedule and which of these events ``consumer`` applied before."""
-    params = {"now": now, "consumer": consumer, "ids": list(event_ids)}
-    connection = await session.connection()
-    rows = (await connection.execute(_LIVE_AND_DONE, params)).all()
+    rows = await connection.fetch(_LIVE_AND_DONE, now, consumer, list(event_ids))
     return _schedule(rows), {row[1] for row in rows if row[0] == "processed"}
 
 
-def _schedule(rows: Sequence[Row[str, str, str, datetime, datetime, str | None]]) -> Schedule:
+def _schedule(rows: Sequence[Record]) -> Schedule:
     return Schedule(
         tuple(
             Override.model_construct(team=team, person=person, start=start, end=end)

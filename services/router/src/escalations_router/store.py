@@ -5,89 +5,101 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
-import orjson
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy import String, any_, bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlmodel import SQLModel, col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import SQLModel
 
 from escalations.contracts.envelope import new_event_id, schema_uri
 from escalations.contracts.registry import EVENT_TYPE_OF, EVENT_TYPES
 from escalations.db.models import EscalationRow
 from escalations.db.models_router import ClockRow
+from escalations_router.db import Connection, as_json, rows_of
 from escalations_router.rows import column_names
 from escalations_router.state import Change
 
 CONSUMER = "router"
 SOURCE = "/router"
 
-
-# ``= ANY(array)`` rather than ``IN (...)``: one statement text whatever the batch size, so
-# Postgres and the driver prepare it once, not once per distinct number of ids.
-_IDS = bindparam("ids", type_=ARRAY(String))
-_LOCK_ROWS = (
-    select(EscalationRow)
-    .where(col(EscalationRow.id) == any_(_IDS))
-    .order_by(col(EscalationRow.id))
-    .with_for_update()
-)
-_CLOCKS = select(ClockRow).where(col(ClockRow.escalation_id) == any_(_IDS))
+# Sorted: every writer locks escalations in id order, so two batches never deadlock.
+_LOCK_ROWS = "SELECT * FROM escalations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE"
+_CLOCKS = "SELECT * FROM router_clocks WHERE escalation_id = ANY($1::text[])"
 
 
-async def lock_rows(session: AsyncSession, ids: Iterable[str]) -> dict[str, EscalationRow]:
+async def lock_rows(connection: Connection, ids: Iterable[str]) -> dict[str, EscalationRow]:
     """Load and lock the escalations a batch touches (one query)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    # Sorted: every writer locks escalations in id order, so two batches never deadlock.
-    result = await session.exec(_LOCK_ROWS, params={"ids": wanted})
-    return {row.id: row for row in result.all()}
+    records = await connection.fetch(_LOCK_ROWS, wanted)
+    return {row.id: row for row in rows_of(EscalationRow, records)}
 
 
-async def load_clocks(session: AsyncSession, ids: Iterable[str]) -> dict[str, ClockRow]:
+async def load_clocks(connection: Connection, ids: Iterable[str]) -> dict[str, ClockRow]:
     """Load the clocks of escalations whose rows this transaction has locked."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    result = await session.exec(_CLOCKS, params={"ids": wanted})
-    return {clock.escalation_id: clock for clock in result.all()}
+    records = await connection.fetch(_CLOCKS, wanted)
+    return {clock.escalation_id: clock for clock in rows_of(ClockRow, records)}
+
+
+@cache
+def _update(table: str, key: str, columns: tuple[str, ...], param: int) -> str:
+    """Return a CTE body that overwrites whole rows from a JSON array, matched by key."""
+    names = [name for name in columns if name != key]
+    targets = ", ".join(names)
+    values = ", ".join(f"x.{name}" for name in names)
+    # Built from the table models' own column names, never from input.
+    return (
+        f"UPDATE {table} AS t SET ({targets}) = ({values}) "  # noqa: S608
+        f"FROM jsonb_populate_recordset(NULL::{table}, CAST(${param}::text AS jsonb)) AS x "
+        f"WHERE t.{key} = x.{key}"
+    )
 
 
 # Every row the batch writes, in one round trip: each table's rows travel as one JSON array
 # and Postgres expands it (``jsonb_populate_recordset`` takes the table's own row type, so
 # the columns line up). Rows are inserted in array order, so outbox ids follow the batch.
-# The people changed by assignments are written back in the same statement.
-_WRITE = text(
-    """
+# Loaded rows the batch changed are written back whole; new ones are inserted. The people
+# changed by assignments are written back in the same statement.
+@cache
+def _write_statement() -> str:
+    escalations = column_names(EscalationRow)
+    clocks = column_names(ClockRow)
+    updates = (
+        f"  ue AS ({_update('escalations', 'id', escalations, 7)}),\n"
+        f"  uc AS ({_update('router_clocks', 'escalation_id', clocks, 8)})\n"
+    )
+    return _WRITE_HEAD + updates + "SELECT 1\n"
+
+
+_WRITE_HEAD = """
 WITH
   e AS (INSERT INTO escalations
-        SELECT * FROM jsonb_populate_recordset(NULL::escalations, CAST(:escalations AS jsonb))),
+        SELECT * FROM jsonb_populate_recordset(NULL::escalations, CAST($1::text AS jsonb))),
   c AS (INSERT INTO router_clocks
-        SELECT * FROM jsonb_populate_recordset(NULL::router_clocks, CAST(:clocks AS jsonb))),
+        SELECT * FROM jsonb_populate_recordset(NULL::router_clocks, CAST($2::text AS jsonb))),
   h AS (INSERT INTO escalation_history
           (escalation_id, at, actor, action, from_status, to_status, reason, event_id)
         SELECT escalation_id, at, actor, action, from_status, to_status, reason, event_id
-        FROM jsonb_populate_recordset(NULL::escalation_history, CAST(:history AS jsonb))),
+        FROM jsonb_populate_recordset(NULL::escalation_history, CAST($3::text AS jsonb))),
   o AS (INSERT INTO outbox (event_id, topic, key, envelope, created_at)
         SELECT event_id, topic, key, envelope, created_at
-        FROM jsonb_populate_recordset(NULL::outbox, CAST(:outbox AS jsonb))),
-  p AS (INSERT INTO processed_events
-        SELECT * FROM jsonb_populate_recordset(NULL::processed_events, CAST(:processed AS jsonb))),
+        FROM jsonb_populate_recordset(NULL::outbox, CAST($4::text AS jsonb))),
+  p AS (INSERT INTO processed_events (consumer, event_id, processed_at)
+        SELECT consumer, event_id, processed_at
+        FROM jsonb_populate_recordset(NULL::processed_events, CAST($5::text AS jsonb))),
   u AS (UPDATE router_person_load AS t
         SET last_assigned_at = x.last, open_count = x.open,
             assigned_total = t.assigned_total + x.added, graphic_at = x.graphic,
             updated_at = x.now
-        FROM jsonb_to_recordset(CAST(:people AS jsonb))
+        FROM jsonb_to_recordset(CAST($6::text AS jsonb))
           AS x(p text, last timestamptz, open integer, added integer, graphic jsonb,
                now timestamptz)
-        WHERE t.person = x.p)
-SELECT 1
+        WHERE t.person = x.p),
 """
-)
 
 
 @dataclass
@@ -95,7 +107,7 @@ class Writes:
     """Rows a transaction writes, all in one statement at its end.
 
     New escalations and clocks are kept as objects while the batch may still change them
-    and inserted in their final state; existing rows are updated through the session.
+    and inserted in their final state; loaded ones the batch touched are written back whole.
     """
 
     history: list[dict[str, Any]] = field(default_factory=list)
@@ -104,6 +116,8 @@ class Writes:
     escalations: list[EscalationRow] = field(default_factory=list)
     clocks: list[ClockRow] = field(default_factory=list)
     people: list[dict[str, object]] = field(default_factory=list)
+    changed: dict[str, EscalationRow] = field(default_factory=dict)
+    changed_clocks: dict[str, ClockRow] = field(default_factory=dict)
 
     def record(
         self, escalation_id: str, changes: Iterable[Change], event_id: str | None, now: datetime
@@ -156,22 +170,21 @@ class Writes:
         """Record that an input event was applied, in the same transaction as its effects."""
         self.processed.append({"consumer": CONSUMER, "event_id": event_id, "processed_at": now})
 
-    async def flush(self, session: AsyncSession) -> None:
-        """Write everything collected (existing rows are flushed by the session first)."""
-        await session.flush()
-        tables = {
-            "escalations": [_values(row) for row in self.escalations],
-            "clocks": [_values(clock) for clock in self.clocks],
-            "history": self.history,
-            "outbox": self.outbox,
-            "processed": self.processed,
-            "people": self.people,
-        }
-        if not any(tables.values()):
+    async def flush(self, connection: Connection) -> None:
+        """Write everything collected, in one statement."""
+        tables = (
+            [_values(row) for row in self.escalations],
+            [_values(clock) for clock in self.clocks],
+            self.history,
+            self.outbox,
+            self.processed,
+            self.people,
+            [_values(row) for row in self.changed.values()],
+            [_values(clock) for clock in self.changed_clocks.values()],
+        )
+        if not any(tables):
             return
-        params = {name: orjson.dumps(rows).decode() for name, rows in tables.items()}
-        connection = await session.connection()
-        await connection.execute(_WRITE, params)
+        await connection.execute(_write_statement(), *(as_json(rows) for rows in tables))
 
 
 _TIME: TypeAdapter[datetime] = TypeAdapter(datetime)

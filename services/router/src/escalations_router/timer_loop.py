@@ -16,19 +16,20 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from escalations.db.models import EscalationRow
-from escalations.db.models_router import ClockRow
-from escalations_router import schedule, store
+from escalations_router import db, schedule, store
 from escalations_router.core_decider import CoreDecider
 from escalations_router.observe import observe
 from escalations_router.timers import advance
 
 log = logging.getLogger(__name__)
+
+# The escalations whose clocks are due, soonest first, locked; rows another transaction
+# holds are skipped, not waited for.
+_DUE = """
+SELECT e.* FROM escalations AS e JOIN router_clocks AS c ON c.escalation_id = e.id
+WHERE c.due_at <= $1 ORDER BY c.due_at LIMIT $2 FOR UPDATE OF e SKIP LOCKED
+"""
 
 
 class TimerSweeper:
@@ -36,14 +37,14 @@ class TimerSweeper:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        pool: db.Pool,
         decider: CoreDecider,
         *,
         limit: int,
         interval: float,
         on_fired: Callable[[], None],
     ) -> None:
-        self._sessions = sessions
+        self._pool = pool
         self._decider = decider
         self._limit = limit
         self._interval = interval
@@ -52,26 +53,21 @@ class TimerSweeper:
     async def sweep(self, now: datetime | None = None) -> int:
         """Fire the clocks due by ``now`` (default: the current time); return how many."""
         at = now or datetime.now(UTC)
-        async with self._sessions() as session, session.begin():
-            stmt = (
-                select(EscalationRow, ClockRow)
-                .join(ClockRow, col(ClockRow.escalation_id) == col(EscalationRow.id))
-                .where(col(ClockRow.due_at) <= at)
-                .order_by(col(ClockRow.due_at))
-                .limit(self._limit)
-                .with_for_update(of=EscalationRow, skip_locked=True)
-            )
-            due = list((await session.exec(stmt)).all())
+        async with self._pool.acquire() as connection, connection.transaction():
+            due = db.rows_of(EscalationRow, await connection.fetch(_DUE, at, self._limit))
             if not due:
                 return 0
-            decider = self._decider.bind(await schedule.load(session, at))
+            clocks = await store.load_clocks(connection, (row.id for row in due))
+            decider = self._decider.bind(await schedule.load(connection, at))
             outcomes, writes = [], store.Writes()
-            for row, clock in due:
+            for row in due:
+                clock = clocks[row.id]
                 outcome = advance(row, clock, decider, at)
+                writes.changed[row.id], writes.changed_clocks[row.id] = row, clock
                 writes.record(row.id, outcome.changes, None, at)
                 writes.enqueue_all(row.id, outcome.events, at)
                 outcomes.append(outcome)
-            await writes.flush(session)
+            await writes.flush(connection)
         for outcome in outcomes:
             observe(outcome, at)
         self._on_fired()
@@ -84,7 +80,7 @@ class TimerSweeper:
             try:
                 fired = await self.sweep()
                 delay = self._interval
-            except (DBAPIError, OSError) as exc:
+            except db.ERRORS as exc:
                 log.error("timer sweep failed, retrying in %.1f s: %s", delay, exc)
                 fired, delay = 0, min(delay * 2, 5.0)
             if fired >= self._limit:
