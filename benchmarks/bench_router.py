@@ -12,20 +12,28 @@ intake topic. Two phases:
 Targets: >= 3,000 escalations/s sustained, p99 received -> assigned < 25 ms at 1,000/s.
 Run: ``uv run python benchmarks/bench_router.py`` (not a test; about a minute).
 
-Closing note (2026-11-25, this 2-core box, shared with other work, load average 1.5-3; runs
-vary with that load). Before the latency work: 250/s p50 44-59 ms, p99 71-185 ms; 1,000/s
-p50 213-283 ms, p99 412-706 ms; throughput 745-995 escalations/s. After it: 250/s p50
-14-15 ms, p99 41-47 ms; 1,000/s p50 120-160 ms, p99 230-320 ms; throughput 1,050-1,130
-escalations/s (one router process, durable Postgres). Targets NOT met.
-What changed: a batch is six round trips to Postgres instead of sixteen (no pool pre-ping;
-the schedule and the processed-event check in one query; every insert and the person load in
-one statement), the relay is woken as soon as the transaction commits and marks a batch sent
-and reads the next in one autocommit statement, offsets are committed while the next batch
-runs, and the relay's producer does not linger.
-What limits it: CPU per escalation, about 0.4 ms in process (1,500-1,600/s without Kafka),
-two thirds of it in the domain core (``decide`` about 40 %, the policy step for the new
-clock about 20 %); plus the relay and the Kafka clients on the same core. At 1,000/s the
-router runs near saturation, so queueing, not the fixed waits, sets the latency.
+Before measuring, 10,000 escalations warm the broker's JIT and the router: a fresh Kafka
+otherwise spends most of its first minute compiling, on the same two cores.
+
+Figures (2026-11-25, this 2-core box, shared with other work; they swing with its load).
+Earlier today: 1,050-1,130 escalations/s; 250/s p50 14-15 ms, p99 41-47 ms; 1,000/s p50
+120-160 ms, p99 230-320 ms. Now: 1,240-1,800 escalations/s; 250/s p50 10-24 ms, p99
+39-93 ms; 1,000/s p50 39-43 ms, p99 92-138 ms. Targets NOT met.
+What changed since: (1) ``processed_events`` is keyed (event_id, consumer) and the router
+plans every execution: the old plan read every processed event on each batch, so Postgres
+CPU per escalation doubled from one run to the next (19 s instead of 8 s per 25,500);
+(2) batches and timer sweeps run on plain asyncpg (``db.py``) instead of SQLAlchemy's async
+layer, with loaded rows written back in the batch's one write statement: router CPU per
+batch of one escalation 2.2 -> 1.2 ms; (3) level 1 is resolved once per team per batch,
+the policy step plans with plain tuples and builds events only for what is due, and
+transient rows skip change tracking: in-process CPU per escalation in batches of 100
+about 525 -> 290 us; (4) uvloop and a frozen heap in the router process.
+What limits it: the whole box. Per escalation the router process spends about 0.45 ms of
+CPU (the batch about 0.3 ms, the relay and Kafka clients the rest), the broker about
+0.25 ms once warm, Postgres about 0.25 ms (seven index insertions on ``escalations`` alone)
+and the load generator about 0.2 ms: about 1.2 ms per escalation on two cores, so about
+1,600/s at best, not 3,000/s. At 1,000/s the box is more than half busy and a batch takes
+10-20 ms (a third of it in the write statement), which sets the latency.
 """
 
 from __future__ import annotations
