@@ -3,61 +3,46 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.types import Message, Scope
 
 from escalations_intake.auth import _presented
 from escalations_intake.duplicates import StoredIds
-from escalations_intake.middleware import BodyLimit, _content_length
+from escalations_intake.middleware import Front, _content_length
 
 
-class _Result:
-    def __init__(self, ids: list[str]) -> None:
-        self._ids = ids
-
-    def scalars(self) -> list[str]:
-        return self._ids
-
-
-class FakeEngine:
-    """Answers lookups from a fixed set of stored ids, slowly, recording each query."""
+class FakeLookup:
+    """Answers lookups from a fixed set of stored ids, slowly, recording each batch."""
 
     def __init__(self, stored: set[str], delay_s: float = 0.0, fail: bool = False) -> None:
         self.stored, self.delay_s, self.fail = stored, delay_s, fail
         self.batches: list[list[str]] = []
         self.running = self.most_running = 0
 
-    @asynccontextmanager
-    async def connect(self) -> AsyncIterator[FakeEngine]:
+    async def __call__(self, ids: list[str]) -> list[str]:
+        self.batches.append(list(ids))
         self.running += 1
         self.most_running = max(self.most_running, self.running)
         try:
-            yield self
+            await asyncio.sleep(self.delay_s)
+            if self.fail:
+                raise OperationalError("SELECT", {}, OSError("connection refused"))
+            return [i for i in ids if i in self.stored]
         finally:
             self.running -= 1
 
-    async def execute(self, _: object, params: dict[str, list[str]]) -> _Result:
-        self.batches.append(list(params["ids"]))
-        await asyncio.sleep(self.delay_s)
-        if self.fail:
-            raise OperationalError("SELECT", {}, OSError("connection refused"))
-        return _Result([i for i in params["ids"] if i in self.stored])
 
-
-def _ids(engine: FakeEngine, window_s: float = 0.001) -> StoredIds:
-    return StoredIds(cast(AsyncEngine, engine), window_s=window_s)
+def _ids(engine: FakeLookup, window_s: float = 0.001) -> StoredIds:
+    return StoredIds(engine, window_s=window_s)
 
 
 async def test_questions_of_one_window_share_one_query() -> None:
     """Lookups asked together are answered by a single query with every id."""
-    engine = FakeEngine({"a", "c"})
+    engine = FakeLookup({"a", "c"})
     ids = _ids(engine)
     answers = list(await asyncio.gather(ids.stored("a"), ids.stored("b"), ids.stored("c")))
     assert [True, False, True] == answers
@@ -66,7 +51,7 @@ async def test_questions_of_one_window_share_one_query() -> None:
 
 async def test_one_query_runs_at_a_time_and_later_questions_form_the_next_batch() -> None:
     """Questions asked while a query runs wait for it and then go in one further query."""
-    engine = FakeEngine({"x"}, delay_s=0.02)
+    engine = FakeLookup({"x"}, delay_s=0.02)
     ids = _ids(engine)
     first = asyncio.ensure_future(ids.stored("x"))
     await asyncio.sleep(0.005)  # the first query is running now
@@ -78,13 +63,13 @@ async def test_one_query_runs_at_a_time_and_later_questions_form_the_next_batch(
 
 async def test_a_failing_database_answers_not_a_duplicate() -> None:
     """The duplicate flag is best effort: a database error answers False, never hangs."""
-    ids = _ids(FakeEngine({"a"}, fail=True))
+    ids = _ids(FakeLookup({"a"}, fail=True))
     assert [False, False] == list(await asyncio.gather(ids.stored("a"), ids.stored("b")))
 
 
 async def test_a_withdrawn_question_does_not_break_the_batch() -> None:
     """Cancelling one lookup (its publish failed) leaves the others answered."""
-    engine = FakeEngine({"b"})
+    engine = FakeLookup({"b"})
     ids = _ids(engine)
     withdrawn, kept = ids.ask("a"), ids.ask("b")
     withdrawn.cancel()
@@ -135,7 +120,7 @@ def test_content_length_is_read_only_when_it_is_a_number(
 
 
 async def _run_limit(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple[int, bytes]:
-    """Send a body through BodyLimit(limit=10); return the status and what the app read."""
+    """Send a body through Front(limit=10); return the status and what the app read."""
     seen: list[bytes] = []
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:
@@ -160,7 +145,7 @@ async def _run_limit(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) ->
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/", "headers": headers}
-    await BodyLimit(app, limit=10)(scope, receive, send)
+    await Front(app, limit=10)(scope, receive, send)
     return int(sent[0]["status"]), b"".join(seen)
 
 

@@ -16,7 +16,7 @@ from escalations_intake import bootstrap, problems
 from escalations_intake.integrations_alertmanager import router as alertmanager_router
 from escalations_intake.integrations_pagerduty import router as pagerduty_router
 from escalations_intake.metrics_multi import exposition
-from escalations_intake.middleware import BodyLimit, Metrics
+from escalations_intake.middleware import Front
 from escalations_intake.openapi_schema import build_openapi
 from escalations_intake.query import reject_unknown_query
 from escalations_intake.routes_ack import router as ack_router
@@ -109,8 +109,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
-    app.add_middleware(BodyLimit)
-    app.add_middleware(Metrics)
+    app.add_middleware(Front)
     return app
 
 

@@ -24,7 +24,7 @@ from escalations.core.escalation import SourceKind
 from escalations.db.models import ApiKeyRow
 from escalations_intake.metrics import RATE_LIMITED
 from escalations_intake.problems import Problem
-from escalations_intake.ratelimit import retry_after
+from escalations_intake.ratelimit import TokenBuckets, retry_after
 
 KEY_PREFIX = "esk_"
 MAX_CACHED_KEYS = 10_000
@@ -103,13 +103,20 @@ class KeyStore:
         self._ttl = ttl_s
         self._cache: dict[str, tuple[float, Principal]] = {}
 
+    def cached(self, key: str) -> Principal | None:
+        """Return the principal of a key looked up less than the cache time ago, else None."""
+        hit = self._cache.get(hash_key(key))
+        if hit is not None and time.monotonic() - hit[0] < self._ttl:
+            return hit[1]
+        return None
+
     async def principal(self, key: str) -> Principal | None:
         """Return the principal for a presented key, or None when unknown or revoked."""
+        found = self.cached(key)
+        if found is not None:
+            return found
         digest = hash_key(key)
-        hit = self._cache.get(digest)
         now = time.monotonic()
-        if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
         async with self._sessions() as session:
             row = (
                 await session.exec(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest))
@@ -172,7 +179,12 @@ def authorize_scope(principal: Principal, scope: Scope, purpose: str | None = No
 def authorize(request: Request, principal: Principal, scope: Scope) -> None:
     """Raise 403 unless the principal holds ``scope``, and 429 past its source's rate."""
     authorize_scope(principal, scope)
-    wait = request.app.state.deps.limiter.take(principal.source)
+    take_token(request.app.state.deps.limiter, principal)
+
+
+def take_token(limiter: TokenBuckets, principal: Principal) -> None:
+    """Take a token of the principal's source, or raise 429 with ``Retry-After``."""
+    wait = limiter.take(principal.source)
     if wait is not None:
         RATE_LIMITED.labels(principal.source).inc()
         raise Problem(
@@ -205,7 +217,11 @@ class KeyAuth(HTTPBearer):
 
 def _presented(request: Request) -> str | None:
     """Return the key of ``Authorization: Bearer <key>`` exactly as HTTPBearer reads it."""
-    authorization = request.headers.get("authorization")
+    return presented_key(request.headers.get("authorization"))
+
+
+def presented_key(authorization: str | None) -> str | None:
+    """Return the key of an ``Authorization`` header value, or None when it presents none."""
     scheme, credentials = get_authorization_scheme_param(authorization)
     if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
         return None

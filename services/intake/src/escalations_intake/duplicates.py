@@ -5,17 +5,23 @@ rest of the request. Questions wait up to ``window_s`` (while the broker acknowl
 event anyway) and are answered together by one ``SELECT id ... WHERE id = ANY($1)``: one
 statement text whatever the batch size, so it is prepared once per connection. At most one
 query runs at a time; questions asked meanwhile form the next batch, so a slow database
-grows the batches instead of opening more connections.
+grows the batches instead of opening more connections. The query runs on one connection
+held for the purpose, straight through the driver: the SQL layer's checkout and result
+handling cost several times the query itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 from sqlalchemy import ARRAY, String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel import col
 
 from escalations.db.models import EscalationRow
@@ -25,6 +31,17 @@ WINDOW_S = 0.002
 MAX_BATCH = 1000
 _QUERY = select(col(EscalationRow.id)).where(
     col(EscalationRow.id) == any_(bindparam("ids", type_=ARRAY(String)))
+)
+# The driver's own form of the statement ("... = ANY ($1::VARCHAR[])"), compiled once.
+_SQL = str(_QUERY.compile(dialect=asyncpg_dialect.dialect()))  # type: ignore[no-untyped-call]  # untyped upstream
+Lookup = Callable[[list[str]], Awaitable[Collection[str]]]
+# What a lookup raises when Postgres or the connection fails (the driver's errors unwrapped).
+LOOKUP_ERRORS = (
+    OSError,
+    SQLAlchemyError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
 )
 
 
@@ -40,20 +57,54 @@ def lookup_engine(database_url: str) -> AsyncEngine:
     )
 
 
+class LookupConnection:
+    """One connection of the lookup pool, kept open and queried through the driver."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+        self._driver: Any = None  # the driver's connection (asyncpg ships no types)
+
+    async def stored_among(self, ids: list[str]) -> list[str]:
+        """Return which of ``ids`` are stored; a failed connection is dropped, then re-raised."""
+        try:
+            if self._driver is None:
+                self._connection = await self._engine.connect()
+                self._driver = (await self._connection.get_raw_connection()).driver_connection
+            rows = await self._driver.fetch(_SQL, ids)
+        except BaseException:
+            # Whatever broke (connecting, the query, the socket, a cancellation mid-query),
+            # the next batch starts on a fresh connection.
+            await self._drop(invalidate=True)
+            raise
+        return [row[0] for row in rows]
+
+    async def close(self) -> None:
+        """Return the connection and close the pool."""
+        await self._drop(invalidate=False)
+        await self._engine.dispose()
+
+    async def _drop(self, *, invalidate: bool) -> None:
+        connection, self._connection, self._driver = self._connection, None, None
+        if connection is None:
+            return
+        try:
+            if invalidate:
+                await connection.invalidate()
+            await connection.close()
+        except LOOKUP_ERRORS as exc:  # a broken connection may fail to close too
+            log.debug("closing a lookup connection failed: %s", exc)
+
+
 class StoredIds:
     """Batches "is this id stored?" questions into one query per window."""
 
-    def __init__(self, engine: AsyncEngine, window_s: float = WINDOW_S) -> None:
-        self._engine = engine
+    def __init__(self, lookup: Lookup, window_s: float = WINDOW_S) -> None:
+        self._lookup = lookup
         self._window = window_s
         self._pending: dict[str, list[asyncio.Future[bool]]] = {}
         self._scheduled = False
         self._running: asyncio.Task[None] | None = None
-
-    @property
-    def engine(self) -> AsyncEngine:
-        """Return the lookup pool (closed at shutdown)."""
-        return self._engine
 
     def ask(self, esc_id: str) -> asyncio.Future[bool]:
         """Return a future of whether the router has stored this id (False if Postgres fails).
@@ -90,11 +141,9 @@ class StoredIds:
         ids = list(batch)
         found: set[str] = set()
         try:
-            async with self._engine.connect() as conn:
-                for start in range(0, len(ids), MAX_BATCH):
-                    chunk = ids[start : start + MAX_BATCH]
-                    found.update((await conn.execute(_QUERY, {"ids": chunk})).scalars())
-        except (OSError, SQLAlchemyError) as exc:
+            for start in range(0, len(ids), MAX_BATCH):
+                found.update(await self._lookup(ids[start : start + MAX_BATCH]))
+        except LOOKUP_ERRORS as exc:
             # The answer only sets `duplicate`; the router merges repeats either way.
             log.warning("duplicate lookup failed, answering duplicate=false: %s", exc)
         finally:

@@ -1,4 +1,4 @@
-"""ASGI middleware: request body limit (413) and per-route metrics."""
+"""ASGI middleware: request body limit (413), per-route metrics, the create fast path."""
 
 from __future__ import annotations
 
@@ -8,18 +8,22 @@ from prometheus_client import Counter, Histogram
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from escalations_intake import fastpath
 from escalations_intake.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from escalations_intake.problems import problem_response
 
 BODY_LIMIT = 256 * 1024
 
 
-class BodyLimit:
-    """Refuse request bodies over the limit with 413, whether or not Content-Length is sent.
+class Front:
+    """The one middleware: body limit (413), per-route metrics, and the create fast path.
 
-    A declared ``Content-Length`` is checked up front (the server delivers exactly that
-    many bytes); a body without one is read here (at most the limit) and handed on in one
-    piece, so an oversized stream is answered 413 before any handler or parser sees it.
+    Bodies over the limit are refused with 413, whether or not Content-Length is sent: a
+    declared length is checked up front (the server delivers exactly that many bytes); a
+    body without one is read here (at most the limit) and handed on in one piece, so an
+    oversized stream is answered 413 before any handler or parser sees it. Every request is
+    counted and timed under its route template, method and status. A create is read here
+    and answered by ``fastpath`` when it can be; otherwise the app gets it as it came.
     """
 
     def __init__(self, app: ASGIApp, limit: int = BODY_LIMIT) -> None:
@@ -27,43 +31,56 @@ class BodyLimit:
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Buffer the body up to the limit and answer 413 past it."""
+        """Apply the limit, answer or pass the request on, and record it."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        start = time.perf_counter()
+        recorder = _StatusRecorder(send)
+        route: str | None = None
+        try:
+            route = await self._dispatch(scope, receive, recorder)
+        finally:
+            status = recorder.status
+            latency, requests = _series(route or _route_template(scope), scope["method"], status)
+            latency.observe(time.perf_counter() - start)
+            requests.inc()
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> str | None:
+        """Serve the request; return the route template when the fast path answered it."""
         declared = _content_length(scope)
-        if declared is not None:
-            if declared > self.limit:
-                await self._reject(scope, receive, send)
-                return
+        if declared is not None and declared > self.limit:
+            await self._reject(scope, receive, send)
+            return None
+        create = fastpath.is_create(scope)
+        if declared is not None and not create:
             # The HTTP server delivers exactly the declared length: nothing to count.
             await self.app(scope, receive, send)
-            return
+            return None
+        body = await self._read(scope, receive, send)
+        if body is None:
+            return None
+        if create and await fastpath.answer(scope, body, receive, send) is not None:
+            return fastpath.PATH
+        await self.app(scope, _replay(body, receive), send)
+        return None
+
+    async def _read(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """Return the whole body, or None once it was refused (413) or the client left."""
         chunks: list[bytes] = []
         seen = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":  # client went away
-                return
+                return None
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > self.limit:
                 await self._reject(scope, receive, send)
-                return
+                return None
             chunks.append(chunk)
             if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
@@ -72,32 +89,33 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class Metrics:
-    """Count requests and time them by route template, method and status."""
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """Return a receive that yields the body read already, then the connection's messages."""
+    delivered = False
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    async def replay() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Time the request and record it under its route template."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500
-        start = time.perf_counter()
+    return replay
 
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
 
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            latency, requests = _series(_route_template(scope), scope["method"], status)
-            latency.observe(time.perf_counter() - start)
-            requests.inc()
+class _StatusRecorder:
+    """A send that notes the response status (500 until one is sent)."""
+
+    __slots__ = ("send", "status")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.status = 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self.send(message)
 
 
 _SERIES: dict[tuple[str, str, int], tuple[Histogram, Counter]] = {}

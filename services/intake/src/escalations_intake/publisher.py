@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from prometheus_client import Counter
 
-from escalations.contracts.envelope import Envelope
-from escalations.kafka import publish
+from escalations.contracts.codec import topic_of
+from escalations.contracts.envelope import Envelope, encode
+from escalations.kafka import CONTENT_TYPE
 from escalations_intake.metrics import EVENTS_PUBLISHED, PUBLISH_FAILURES
 from escalations_intake.problems import Problem
 
@@ -17,12 +20,38 @@ log = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT_S = 10.0
 RETRY_AFTER_S = "5"
+_HEADERS = [CONTENT_TYPE]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """An event ready for the broker: its topic, key (the subject) and encoded envelope."""
+
+    topic: str
+    event_type: str
+    subject: str
+    event_id: str
+    value: bytes
+
+    @classmethod
+    def of(cls, envelope: Envelope) -> Record:
+        """Return the record of an envelope, as ``escalations.kafka.publish`` writes it."""
+        return cls(
+            topic_of(envelope), envelope.type, envelope.subject, envelope.id, encode(envelope)
+        )
 
 
 async def publish_or_503(
     producer: AIOKafkaProducer, envelope: Envelope, timeout_s: float = PUBLISH_TIMEOUT_S
 ) -> None:
-    """Publish and wait for the broker; answer 503 with Retry-After if it did not take it.
+    """Publish and wait for the broker; answer 503 with Retry-After if it did not take it."""
+    await send_or_503(producer, Record.of(envelope), timeout_s)
+
+
+async def send_or_503(
+    producer: AIOKafkaProducer, record: Record, timeout_s: float = PUBLISH_TIMEOUT_S
+) -> None:
+    """Send an encoded event and wait for acks=all; 503 with Retry-After if not taken.
 
     A 503 means "not confirmed": a batch already handed to the client may still reach the
     broker later. Retrying with the same ``Idempotency-Key`` reuses the event id, so the
@@ -31,13 +60,15 @@ async def publish_or_503(
     try:
         # A timeout scope, not wait_for: no extra task per request.
         async with asyncio.timeout(timeout_s):
-            await publish(producer, envelope)
+            await producer.send_and_wait(
+                record.topic, value=record.value, key=record.subject.encode(), headers=_HEADERS
+            )
     except (KafkaError, TimeoutError) as exc:
-        PUBLISH_FAILURES.labels(envelope.type).inc()
+        _child(PUBLISH_FAILURES, record.event_type).inc()
         log.warning(
             "publish failed: %s",
             exc,
-            extra={"escalation_id": envelope.subject, "event_id": envelope.id},
+            extra={"escalation_id": record.subject, "event_id": record.event_id},
         )
         raise Problem(
             503,
@@ -46,4 +77,17 @@ async def publish_or_503(
             "(with the same Idempotency-Key to make the retry exact)",
             {"Retry-After": RETRY_AFTER_S},
         ) from exc
-    EVENTS_PUBLISHED.labels(envelope.type).inc()
+    _child(EVENTS_PUBLISHED, record.event_type).inc()
+
+
+_CHILDREN: dict[tuple[int, str], Counter] = {}
+
+
+def _child(metric: Counter, event_type: str) -> Counter:
+    """Return the series of ``metric`` for an event type, resolving its label once."""
+    key = (id(metric), event_type)
+    found = _CHILDREN.get(key)
+    if found is None:
+        # As many keys as event types: this only skips the labels() lookup and its lock.
+        found = _CHILDREN[key] = metric.labels(event_type)
+    return found

@@ -12,8 +12,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
-from escalations.contracts.codec import build_event
-from escalations.contracts.events import EscalationReceived, Status
+from escalations.contracts.events import Status
 from escalations.core.escalation import EscalationIn, Tier
 from escalations.db.models import EscalationRow, HistoryRow
 from escalations_intake.auth import Principal, Reader, Writer
@@ -24,7 +23,8 @@ from escalations_intake.handling import IdempotencyKey, accept, deps_of
 from escalations_intake.ids import escalation_id
 from escalations_intake.openapi_docs import READ_ERRORS, WRITE_ERRORS, errors
 from escalations_intake.problems import Problem
-from escalations_intake.publisher import publish_or_503
+from escalations_intake.publisher import send_or_503
+from escalations_intake.received import received_record
 from escalations_intake.views import Accepted, EscalationPage, EscalationView, to_view
 
 router = APIRouter(prefix="/v1/escalations", tags=["escalations"])
@@ -55,16 +55,9 @@ async def submit(
     esc_id = escalation_id(principal.source, body.external_id)
     # The duplicate lookup runs while the broker acknowledges, so it adds no latency.
     known = _ask_known(deps, esc_id) if body.external_id else None
-    payload = EscalationReceived(
-        escalation_id=esc_id,
-        source=principal.source,
-        source_kind=principal.source_kind,
-        received_at=now,
-        request=body,
-    )
-    event = build_event(payload, subject=esc_id, source="/intake", time=now, event_id=event_id)
+    record = received_record(esc_id, principal, body, now, event_id)
     try:
-        await publish_or_503(deps.producer, event, deps.settings.publish_timeout_seconds)
+        await send_or_503(deps.producer, record, deps.settings.publish_timeout_seconds)
     except BaseException:
         if known is not None:
             known.cancel()
