@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+import asyncpg
 from sqlalchemy import ARRAY, String, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.exc import SQLAlchemyError
