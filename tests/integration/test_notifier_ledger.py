@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -37,6 +37,20 @@ async def engine(database: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest.fixture
+async def ledger_of(engine: AsyncEngine) -> AsyncIterator[Callable[[float], Ledger]]:
+    """A maker of ledgers with a given lease; their held connections close after the test."""
+    made: list[Ledger] = []
+
+    def make(lease_seconds: float) -> Ledger:
+        made.append(Ledger(engine, lease_seconds))
+        return made[-1]
+
+    yield make
+    for ledger in made:
+        await ledger.close()
+
+
 def msg(event: str, escalation: str = "x1", channel: str = "pagerduty") -> Message:
     """Return a message for ana."""
     return Message(
@@ -51,9 +65,9 @@ async def statuses(engine: AsyncEngine) -> dict[str, str]:
         return {r[0]: r[1] for r in rows}
 
 
-async def test_claim_owns_new_rows_only(engine: AsyncEngine) -> None:
+async def test_claim_owns_new_rows_only(ledger_of: Callable[[float], Ledger]) -> None:
     """The first claim owns the rows; a redelivered batch owns nothing."""
-    ledger = Ledger(engine, 60)
+    ledger = ledger_of(60)
     first = await ledger.claim([msg("e1"), msg("e2", "x2")], [])
     again = await ledger.claim([msg("e1"), msg("e2", "x2")], [])
     assert ({("e1", "ana", "pagerduty"), ("e2", "ana", "pagerduty")}, set()) == (
@@ -61,9 +75,11 @@ async def test_claim_owns_new_rows_only(engine: AsyncEngine) -> None:
     )  # fmt: skip
 
 
-async def test_sent_rows_are_never_claimed_again(engine: AsyncEngine) -> None:
+async def test_sent_rows_are_never_claimed_again(
+    engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
+) -> None:
     """After finish(sent), neither a redelivery nor the retry queue sends it again."""
-    ledger = Ledger(engine, 0.01)
+    ledger = ledger_of(0.01)
     await ledger.claim([msg("e1")], [])
     await ledger.finish([Outcome(("e1", "ana", "pagerduty"), "sent", 1)])
     await asyncio.sleep(0.05)
@@ -73,9 +89,11 @@ async def test_sent_rows_are_never_claimed_again(engine: AsyncEngine) -> None:
     )  # fmt: skip
 
 
-async def test_quiet_hours_skips_are_recorded(engine: AsyncEngine) -> None:
+async def test_quiet_hours_skips_are_recorded(
+    engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
+) -> None:
     """A skipped message gets a final row with the reason, and is never sent."""
-    ledger = Ledger(engine, 60)
+    ledger = ledger_of(60)
     claimed = await ledger.claim([], [(msg("e1"), "quiet hours 22:00-07:00 UTC")])
     async with engine.connect() as conn:
         row = (await conn.execute(text("SELECT status, last_error FROM deliveries"))).one()
@@ -85,9 +103,11 @@ async def test_quiet_hours_skips_are_recorded(engine: AsyncEngine) -> None:
     )  # fmt: skip
 
 
-async def test_expired_lease_is_picked_up_by_the_retry_queue(engine: AsyncEngine) -> None:
+async def test_expired_lease_is_picked_up_by_the_retry_queue(
+    ledger_of: Callable[[float], Ledger],
+) -> None:
     """A pending row whose sender died is leased again once, with its stored body."""
-    ledger = Ledger(engine, 0.2)
+    ledger = ledger_of(0.2)
     await ledger.claim([msg("e1")], [])
     assert [] == await ledger.lease_due(10)
     await asyncio.sleep(0.3)
@@ -98,10 +118,10 @@ async def test_expired_lease_is_picked_up_by_the_retry_queue(engine: AsyncEngine
 
 
 async def test_newer_message_of_a_stream_waits_behind_an_unfinished_one(
-    engine: AsyncEngine,
+    ledger_of: Callable[[float], Ledger],
 ) -> None:
     """A resolve claimed while the page is still retrying is blocked, then leased after it."""
-    ledger = Ledger(engine, 60)
+    ledger = ledger_of(60)
     await ledger.claim([msg("page")], [])
     await ledger.finish([Outcome(("page", "ana", "pagerduty"), "retrying", 1, "503", 0.0)])
     resolve = Message("res", "escalation.resolved", "x1", "ana", "pagerduty", "KEY", {}, AT)
@@ -113,9 +133,9 @@ async def test_newer_message_of_a_stream_waits_behind_an_unfinished_one(
     assert ["res"] == [r.key[0] for r in await ledger.lease_due(10)]
 
 
-async def test_paged_lists_open_pages_per_escalation(engine: AsyncEngine) -> None:
+async def test_paged_lists_open_pages_per_escalation(ledger_of: Callable[[float], Ledger]) -> None:
     """Sent or pending pages and webhooks count; chat, parked and closing rows do not."""
-    ledger = Ledger(engine, 60)
+    ledger = ledger_of(60)
     await ledger.claim([msg("a", "x1"), msg("b", "x1", "webhook"), msg("c", "x1", "slack"),
                         msg("d", "x2")], [])  # fmt: skip
     await ledger.finish([Outcome(("d", "ana", "pagerduty"), "dead_lettered", 6, "gone")])
@@ -123,9 +143,11 @@ async def test_paged_lists_open_pages_per_escalation(engine: AsyncEngine) -> Non
     assert {"x1": [("ana", "pagerduty"), ("ana", "webhook")], "x2": [], "x3": []} == found
 
 
-async def test_replay_moves_parked_rows_back_once(engine: AsyncEngine) -> None:
+async def test_replay_moves_parked_rows_back_once(
+    engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
+) -> None:
     """Replay only touches dead-lettered rows, and only once."""
-    ledger = Ledger(engine, 60)
+    ledger = ledger_of(60)
     await ledger.claim([msg("e1"), msg("e2", "x2")], [])
     await ledger.finish([Outcome(("e1", "ana", "pagerduty"), "dead_lettered", 6, "503"),
                          Outcome(("e2", "ana", "pagerduty"), "sent", 1)])  # fmt: skip
@@ -136,8 +158,33 @@ async def test_replay_moves_parked_rows_back_once(engine: AsyncEngine) -> None:
     assert ({"e1": "retrying", "e2": "sent"}, 0) == (await statuses(engine), await ledger.parked())
 
 
-async def test_one_batch_claim_of_a_thousand_messages(engine: AsyncEngine) -> None:
+async def test_one_batch_claim_of_a_thousand_messages(ledger_of: Callable[[float], Ledger]) -> None:
     """A large batch is claimed in one statement (array parameters, no parameter limit)."""
-    ledger = Ledger(engine, 60)
+    ledger = ledger_of(60)
     messages = [msg(f"e{i}", f"x{i}") for i in range(1000)]
     assert 1000 == len((await ledger.claim(messages, [])).owned)
+
+
+async def test_a_claim_keeps_body_and_event_time_exactly(
+    engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
+) -> None:
+    """What a retry needs comes back as written: the nested body and the event time."""
+    body = {"n": "e1", "nested": {"list": [1, "two", None], "quote": 'a "b" \\u00e9'}}
+    at = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
+    message = Message("e1", "escalation.assigned", "x1", "ana", "webhook", "URL", body, at)
+    ledger = ledger_of(0.01)
+    await ledger.claim([message], [])
+    await asyncio.sleep(0.05)
+    leased = await ledger.lease_due(10)
+    assert (body, at) == (leased[0].body, leased[0].event_time)
+
+
+async def test_a_claim_refuses_an_event_time_without_a_timezone(
+    ledger_of: Callable[[float], Ledger],
+) -> None:
+    """A naive event time is an error naming the event, not a guess."""
+    naive = Message(
+        "e9", "escalation.assigned", "x1", "ana", "webhook", "U", {}, AT.replace(tzinfo=None)
+    )
+    with pytest.raises(ValueError, match="e9"):
+        await ledger_of(60).claim([naive], [])

@@ -1,42 +1,49 @@
-"""The consumer loop: claims in order, sends overlapping the next claim, commits what it claimed."""
+"""The consume loop: overlapping claims of unrelated batches, sends beside claims, offsets."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
 
-from escalations_notifier.consumer import consume
+from escalations.contracts.codec import build_event
+from escalations.contracts.envelope import encode
+from escalations.contracts.events import EscalationAssigned
+from escalations_notifier.consumer import Notifier
+from escalations_notifier.pipeline import consume
+
+from .fixtures import ESCALATION_ID, NOW, event, planner, summary
 
 TP = TopicPartition("escalations.events.v1", 0)
 
 
 @dataclass(frozen=True)
 class Record:
-    """A consumed record: only the offset matters here."""
+    """A consumed record: its offset, and its escalation as the key."""
 
     offset: int
+    key: bytes | None = None
     topic: str = TP.topic
     partition: int = 0
-    key: bytes | None = None
     value: bytes | None = None
 
 
 class FakeConsumer:
-    """Hands out scripted batches, then sets ``stop``; records commits."""
+    """Hands out scripted batches of (offset, escalation), then sets ``stop``; records commits."""
 
-    def __init__(self, batches: list[list[int]], stop: asyncio.Event) -> None:
-        self.batches = [[Record(o) for o in offsets] for offsets in batches]
+    def __init__(self, batches: list[list[tuple[int, str]]], stop: asyncio.Event) -> None:
+        self.batches = [[Record(o, e.encode()) for o, e in batch] for batch in batches]
         self.stop = stop
         self.commits: list[dict[TopicPartition, int]] = []
 
     async def getmany(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, Any]:
         await asyncio.sleep(0)
         if not self.batches:
-            self.stop.set()
+            await asyncio.sleep(0.01)
             return {}
         return {TP: self.batches.pop(0)}
 
@@ -47,59 +54,226 @@ class FakeConsumer:
         return None
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A fake decoded batch: named by its first offset."""
+
+    first: int
+    size: int
+    escalations: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A fake claimed batch."""
+
+    first: int
+    attempts: list[int]
+
+
+@dataclass
 class FakeNotifier:
-    """Logs claims and deliveries; a delivery waits until the test releases it."""
+    """Logs claims and sends; a claim or send of batch N waits until the test opens gate N."""
 
-    def __init__(self, fail: bool = False) -> None:
-        self.log: list[str] = []
-        self.release = asyncio.Event()
-        self.fail = fail
+    claim_gates: dict[int, asyncio.Event] = field(default_factory=dict)
+    send_gates: dict[int, asyncio.Event] = field(default_factory=dict)
+    fail_claim: int | None = None
+    log: list[str] = field(default_factory=list)
 
-    async def claim(self, records: list[Record]) -> int:
-        self.log.append(f"claim {records[0].offset}")
-        return records[0].offset
+    def prepare(self, records: Sequence[Record]) -> Prepared:
+        keys = frozenset((r.key or b"").decode() for r in records)
+        return Prepared(records[0].offset, len(records), keys)
 
-    async def deliver(self, first: int) -> None:
-        await self.release.wait()
-        if self.fail:
+    async def claim(self, prepared: Prepared) -> Claimed:
+        self.log.append(f"claim {prepared.first}")
+        await self.claim_gates.setdefault(prepared.first, asyncio.Event()).wait()
+        if prepared.first == self.fail_claim:
             raise RuntimeError("ledger gone")
-        self.log.append(f"sent {first}")
+        self.log.append(f"claimed {prepared.first}")
+        return Claimed(prepared.first, list(range(prepared.size)))
+
+    async def deliver(self, claimed: Claimed) -> None:
+        await self.send_gates.setdefault(claimed.first, asyncio.Event()).wait()
+        self.log.append(f"sent {claimed.first}")
+
+    def open(self, *batches: int, claims: bool = True, sends: bool = True) -> None:
+        """Let the claims and/or sends of these batches (by first offset) go ahead."""
+        for first in batches:
+            if claims:
+                self.claim_gates.setdefault(first, asyncio.Event()).set()
+            if sends:
+                self.send_gates.setdefault(first, asyncio.Event()).set()
 
 
-async def test_sending_overlaps_the_next_claim_and_every_batch_finishes() -> None:
-    """Batch 2 is claimed while batch 1 is being sent; stop waits for both; all offsets commit."""
-    stop = asyncio.Event()
-    consumer, notifier = FakeConsumer([[0, 1], [2, 3]], stop), FakeNotifier()
-    loop = asyncio.create_task(consume(consumer, notifier, stop))  # type: ignore[arg-type]
+async def settle() -> None:
+    """Let the loop run until it waits on something the test controls."""
     await asyncio.sleep(0.05)
-    claimed_while_sending = list(notifier.log)
-    notifier.release.set()
-    await loop
-    assert (["claim 0", "claim 2"], {"sent 0", "sent 2"}, {TP: 4}) == (
-        claimed_while_sending,
-        set(notifier.log[2:]),
-        consumer.commits[-1],
-    )
 
 
-async def test_no_more_than_overlap_batches_are_sent_at_once() -> None:
-    """With two batches sending, the third is not claimed until one of them is done."""
+def start(
+    batches: list[list[tuple[int, str]]], notifier: FakeNotifier, **options: int
+) -> tuple[FakeConsumer, asyncio.Event, asyncio.Task[None]]:
+    """Run consume over scripted batches; return the consumer, its stop event and the task."""
     stop = asyncio.Event()
-    consumer, notifier = FakeConsumer([[0], [1], [2]], stop), FakeNotifier()
-    loop = asyncio.create_task(consume(consumer, notifier, stop, overlap=2))  # type: ignore[arg-type]
-    await asyncio.sleep(0.05)
-    before = list(notifier.log)
-    notifier.release.set()
-    await loop
-    log = notifier.log
-    first_sent = min(log.index("sent 0"), log.index("sent 1"))
-    assert (["claim 0", "claim 1"], True) == (before, log.index("claim 2") > first_sent)
+    consumer = FakeConsumer(batches, stop)
+    task = asyncio.create_task(consume(consumer, notifier, stop, **options))  # type: ignore[arg-type]
+    return consumer, stop, task
 
 
-async def test_a_failed_batch_stops_the_loop_with_its_error() -> None:
-    """A delivery that raises (say, the ledger is gone) ends the consumer with that error."""
-    stop = asyncio.Event()
-    consumer, notifier = FakeConsumer([[0], [1], [2]], stop), FakeNotifier(fail=True)
-    notifier.release.set()
+async def test_batches_of_other_escalations_are_claimed_side_by_side() -> None:
+    """While batch 0's claim is under way, batch 1 (another escalation) is claimed too."""
+    notifier = FakeNotifier()
+    _, stop, task = start([[(0, "x1")], [(1, "x2")]], notifier)
+    await settle()
+    during = list(notifier.log)
+    notifier.open(0, 1)
+    stop.set()
+    await task
+    assert ["claim 0", "claim 1"] == during
+
+
+async def test_a_batch_of_the_same_escalation_waits_for_the_claim_before_it() -> None:
+    """Batch 1 shares x1 with batch 0: its claim starts only once batch 0 is claimed."""
+    notifier = FakeNotifier()
+    _, stop, task = start([[(0, "x1")], [(1, "x2"), (2, "x1")]], notifier)
+    await settle()
+    during = list(notifier.log)
+    notifier.open(0, sends=False)
+    await settle()
+    after = list(notifier.log)
+    notifier.open(0, 1)
+    stop.set()
+    await task
+    assert (["claim 0"], ["claim 0", "claimed 0", "claim 1"]) == (during, after)
+
+
+async def test_no_more_claims_at_once_than_allowed() -> None:
+    """With two claim slots, the third unrelated batch waits for one of the first two."""
+    notifier = FakeNotifier()
+    _, stop, task = start([[(0, "a")], [(1, "b")], [(2, "c")]], notifier, claims=2)
+    await settle()
+    during = list(notifier.log)
+    notifier.open(1)
+    await settle()
+    after = list(notifier.log)
+    notifier.open(0, 2)
+    stop.set()
+    await task
+    assert (["claim 0", "claim 1"], "claim 2") == (during, after[-1])
+
+
+async def test_sending_overlaps_the_next_claim() -> None:
+    """Batch 0 is still being sent when batch 1 of the same escalation is claimed."""
+    notifier = FakeNotifier()
+    _, stop, task = start([[(0, "x1")], [(1, "x1")]], notifier)
+    notifier.open(0, 1, sends=False)
+    await settle()
+    during = list(notifier.log)
+    notifier.open(0, 1)
+    stop.set()
+    await task
+    assert ["claim 0", "claimed 0", "claim 1", "claimed 1"] == during
+
+
+async def test_no_batch_is_claimed_while_the_sending_budget_is_used_up() -> None:
+    """With two messages being sent and a budget of two, the next batch waits for a send."""
+    notifier = FakeNotifier()
+    batches = [[(0, "a"), (1, "b")], [(2, "c")]]
+    _, stop, task = start(batches, notifier, budget=2)
+    notifier.open(0, sends=False)
+    notifier.open(2)
+    await settle()
+    during = list(notifier.log)
+    notifier.open(0)
+    stop.set()
+    await task
+    assert (["claim 0", "claimed 0"], ["sent 0", "claim 2"]) == (during, notifier.log[2:4])
+
+
+async def test_offsets_commit_only_past_batches_claimed_in_order() -> None:
+    """Batch 1 claimed before batch 0: nothing is committed until batch 0 is claimed too."""
+    notifier = FakeNotifier()
+    consumer, stop, task = start([[(0, "a"), (1, "a")], [(2, "b")]], notifier)
+    notifier.open(2)
+    await asyncio.sleep(0.3)  # more than the commit interval
+    early = list(consumer.commits)
+    notifier.open(0)
+    stop.set()
+    await task
+    assert ([], {TP: 3}) == (early, consumer.commits[-1])
+
+
+async def test_a_failed_claim_stops_the_loop_and_frees_the_batch_waiting_on_it() -> None:
+    """Batch 0's claim fails while batch 1 (same escalation) waits: the loop ends with it."""
+    notifier = FakeNotifier(fail_claim=0)
+    consumer, _, task = start([[(0, "x1")], [(1, "x1")]], notifier)
+    await settle()
+    notifier.open(0, 1)
     with pytest.raises(RuntimeError, match="ledger gone"):
-        await consume(consumer, notifier, stop)  # type: ignore[arg-type]
+        await asyncio.wait_for(task, 5)
+    assert ([], ["claim 0"]) == (consumer.commits, notifier.log)
+
+
+async def test_a_failed_delivery_stops_the_loop_after_the_others_finish() -> None:
+    """A delivery that raises ends the loop with that error, once batches under way are done."""
+    notifier = FakeNotifier()
+    send = notifier.deliver
+
+    async def broken(claimed: Claimed) -> None:
+        if claimed.first == 1:
+            raise RuntimeError("ledger gone")
+        await send(claimed)
+
+    notifier.deliver = broken  # type: ignore[method-assign]
+    _, _, task = start([[(0, "a")], [(1, "b")]], notifier)
+    notifier.open(0, 1, sends=False)
+    await settle()
+    running = task.done()
+    notifier.open(0)
+    with pytest.raises(RuntimeError, match="ledger gone"):
+        await asyncio.wait_for(task, 5)
+    assert (False, "sent 0") == (running, notifier.log[-1])
+
+
+async def test_stopping_waits_for_every_batch_even_after_one_failed() -> None:
+    """At stop, a failing batch does not cut short the one still being sent beside it."""
+    notifier = FakeNotifier()
+    send = notifier.deliver
+
+    async def broken(claimed: Claimed) -> None:
+        await send(claimed)
+        if claimed.first == 0:
+            raise RuntimeError("ledger gone")
+
+    notifier.deliver = broken  # type: ignore[method-assign]
+    _, stop, task = start([[(0, "a")], [(1, "b")]], notifier)
+    notifier.open(0, 1, sends=False)
+    await settle()
+    stop.set()
+    await settle()  # the loop has stopped fetching and waits for both batches
+    notifier.open(0)
+    await settle()
+    returned_early = task.done()
+    notifier.open(1)
+    with pytest.raises(RuntimeError, match="ledger gone"):
+        await asyncio.wait_for(task, 5)
+    assert (False, ["sent 0", "sent 1"]) == (returned_early, notifier.log[-2:])
+
+
+def test_prepare_names_the_escalations_a_batch_touches_and_skips_garbage() -> None:
+    """A batch's escalations come from subjects and summaries; undecodable records drop out."""
+    first = event(EscalationAssigned(escalation=summary(), owner="ana", team="desk"))
+    other = summary(id="another-escalation")
+    second = build_event(
+        EscalationAssigned(escalation=other, owner="ana", team="desk"),
+        subject="subject-of-second", source="/router", time=NOW,
+    )  # fmt: skip
+    records = [
+        Record(0, value=encode(first)),
+        Record(1, value=b"{}"),
+        Record(2, value=encode(second)),
+    ]
+    notifier = Notifier(planner(), None, None)  # type: ignore[arg-type]
+    prepared = notifier.prepare(records)
+    expected = {ESCALATION_ID, "another-escalation", "subject-of-second"}
+    assert (2, expected) == (len(prepared.events), set(prepared.escalations))

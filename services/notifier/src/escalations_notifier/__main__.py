@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import sys
-from collections.abc import Callable
 
 from escalations.core.config import Config
 from escalations.logs import configure_logging
-from escalations.runtime import health_app, install_stop_signals, serve_health, supervise
+from escalations.runtime import (
+    health_app,
+    install_stop_signals,
+    loop_factory,
+    serve_health,
+    settle_memory,
+    supervise,
+)
 from escalations.settings import load_service
 from escalations_notifier import metrics
 from escalations_notifier.bootstrap import build
-from escalations_notifier.consumer import consume
+from escalations_notifier.pipeline import consume
 from escalations_notifier.settings import NotifierSettings
 
 log = logging.getLogger("escalations_notifier")
@@ -38,7 +43,7 @@ async def run(settings: NotifierSettings, config: Config) -> None:
     ]
     # Everything built so far lives as long as the process: keep it out of the collector's
     # full passes, which otherwise pause sends for tens of milliseconds at a time.
-    gc.freeze()
+    settle_memory()
     log.info("notifier started")
     try:
         await supervise(tasks, stop)
@@ -46,16 +51,9 @@ async def run(settings: NotifierSettings, config: Config) -> None:
         await deps.consumer.stop()
         await deps.producer.stop()
         await deps.http.aclose()
+        await deps.ledger.close()
         await deps.engine.dispose()
         log.info("notifier stopped")
-
-
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop is absent on Windows
-        return None
-    return uvloop.new_event_loop
 
 
 def main() -> int:
@@ -67,7 +65,7 @@ def main() -> int:
     configure_logging("notifier", settings.log_level)
     # uvloop (shipped with uvicorn[standard]) roughly halves the event loop's share of
     # each delivery's CPU; plain asyncio works the same, only slower.
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
         runner.run(run(settings, config))
     return 0
 

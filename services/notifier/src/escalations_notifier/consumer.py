@@ -1,15 +1,14 @@
-"""The notifier's consumer loop: plan a batch, claim it in the ledger, commit, then deliver."""
+"""Turning a fetched batch into deliveries: decode, plan, claim in the ledger, then deliver.
+
+The loop that feeds it (fetching, overlapping claims, committing offsets) is pipeline.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import CommitFailedError
 from pydantic import BaseModel
 
 from escalations.contracts.codec import parse_payload
@@ -22,10 +21,6 @@ from escalations_notifier.plan import Plan, Planner
 
 log = logging.getLogger(__name__)
 Record = KafkaRecord
-# Batches whose sends may overlap: one being sent while the next is fetched and claimed.
-PIPELINE = 4
-# How often claimed offsets are committed: a commit is a broker round trip, not a guarantee.
-COMMIT_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -42,6 +37,23 @@ def _decode(record: Record) -> _Event | None:
         # The router's relay wrote it, so this is a producer bug: say so loudly.
         log.error("skipping undecodable event: %s", exc, extra={"offset": record.offset})
         return None
+
+
+def _escalations(event: _Event) -> set[str]:
+    """Return the escalation ids an event's ledger rows and lookups can touch."""
+    summary = getattr(event.payload, "escalation", None)
+    ids = {event.envelope.subject or ""}
+    if summary is not None:
+        ids.add(summary.id)
+    return ids
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A fetched batch, decoded; ``escalations`` are those its claim reads and writes."""
+
+    events: list[_Event]
+    escalations: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -62,11 +74,19 @@ class Notifier:
 
     async def handle(self, records: Sequence[Record]) -> None:
         """Deliver everything a batch of events asks for (records in partition order)."""
-        await self.deliver(await self.claim(records))
+        await self.deliver(await self.claim(self.prepare(records)))
 
-    async def claim(self, records: Sequence[Record]) -> ClaimedBatch:
-        """Plan a batch and write its ledger rows; return what this process must send."""
+    def prepare(self, records: Sequence[Record]) -> Prepared:
+        """Decode a batch (records in partition order); skip what cannot be decoded."""
         events = [e for e in map(_decode, records) if e is not None]
+        escalations: set[str] = set()
+        for event in events:
+            escalations |= _escalations(event)
+        return Prepared(events, frozenset(escalations))
+
+    async def claim(self, prepared: Prepared) -> ClaimedBatch:
+        """Plan a batch and write its ledger rows; return what this process must send."""
+        events = prepared.events
         opening = [e for e in events if e.envelope.type not in CLOSING_EVENTS]
         closing = [e for e in events if e.envelope.type in CLOSING_EVENTS]
         # Claim the batch's pages first, so a close in the same batch finds them.
@@ -106,66 +126,3 @@ class Notifier:
             if m.key in claimed.skipped:
                 metrics.count(m.channel, "skipped_quiet_hours")
         return claimed.owned, claimed.blocked
-
-
-async def consume(
-    consumer: AIOKafkaConsumer, notifier: Notifier, stop: asyncio.Event, overlap: int = PIPELINE
-) -> None:
-    """Fetch, claim, commit and deliver until ``stop`` is set; batches in flight always finish.
-
-    Claims are made one batch after another, so the ledger sees every batch in order (a
-    message whose stream has an older unfinished row, even one still being sent by the
-    batch before, is queued behind it). Sending a batch overlaps with fetching and claiming
-    the next ones, up to ``overlap`` batches. Offsets of claimed batches are committed every
-    ``COMMIT_SECONDS``: from the claim on the ledger holds a batch (a crash leaves its rows
-    to the retry loop), and a batch read again after a crash finds its rows and sends nothing.
-    """
-    sending: set[asyncio.Task[None]] = set()
-    offsets: dict[TopicPartition, int] = {}
-    committed = time.monotonic()
-    try:
-        while not stop.is_set():
-            batch: dict[TopicPartition, list[Record]] = await consumer.getmany(
-                timeout_ms=200, max_records=500
-            )
-            await _reap(sending, overlap)
-            if batch:
-                claimed = await notifier.claim([r for rs in batch.values() for r in rs])
-                sending.add(asyncio.create_task(notifier.deliver(claimed), name="deliver"))
-                offsets.update(_advance(consumer, batch))
-            if offsets and time.monotonic() - committed >= COMMIT_SECONDS:
-                await _commit(consumer, offsets)
-                offsets, committed = {}, time.monotonic()
-    finally:
-        await asyncio.gather(*sending)
-    if offsets:
-        await _commit(consumer, offsets)
-
-
-async def _reap(sending: set[asyncio.Task[None]], overlap: int) -> None:
-    """Wait until fewer than ``overlap`` batches are sending; raise what a finished one raised."""
-    while True:
-        for task in [t for t in sending if t.done()]:
-            sending.discard(task)
-            task.result()
-        if len(sending) < overlap:
-            return
-        await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
-
-
-def _advance(
-    consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[Record]]
-) -> dict[TopicPartition, int]:
-    """Return the offsets to commit after a batch, and publish the lag behind each partition."""
-    for tp, rs in batch.items():
-        highwater = consumer.highwater(tp)
-        if highwater is not None:
-            metrics.CONSUMER_LAG.labels(str(tp.partition)).set(highwater - rs[-1].offset - 1)
-    return {tp: rs[-1].offset + 1 for tp, rs in batch.items()}
-
-
-async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
-    try:
-        await consumer.commit(offsets)
-    except CommitFailedError as exc:
-        log.warning("offset commit lost to a rebalance (the ledger prevents resends): %s", exc)

@@ -1,0 +1,157 @@
+"""The consume loop: fetch, claim, deliver, and commit the offsets of what the ledger holds.
+
+Claiming is the one wait on every event's way out (a durable commit before anything is
+sent), so the loop never waits for it when it need not: a fetched batch is claimed at once,
+beside the claims still running, unless it shares an escalation with one of them. Batches
+of one escalation are therefore claimed one after another, in partition order, so the
+ledger's stream-order check (a message waits behind an older unfinished one of its stream)
+and the closing events' look-up of open pages see every earlier batch. Each claimed batch is
+then sent while the loop goes on fetching.
+
+Offsets are committed up to the last batch before which every batch is claimed: from the
+claim on the ledger holds a batch (a crash leaves its rows to the retry loop), and a batch
+read again after a crash finds its rows and sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import CommitFailedError
+
+from escalations_notifier import metrics
+from escalations_notifier.consumer import Notifier, Prepared, Record
+from escalations_notifier.ledger import CONCURRENT_CLAIMS
+
+log = logging.getLogger(__name__)
+# Messages claimed and not yet sent, across batches, before the loop stops fetching: about
+# four full batches, little enough that none waits out its inline retry budget for a slot.
+SENDING_BUDGET = 2_000
+# How often claimed offsets are committed: a commit is a broker round trip, not a guarantee.
+COMMIT_SECONDS = 0.2
+
+
+@dataclass(eq=False)
+class _Batch:
+    """One batch from fetch to delivered."""
+
+    escalations: frozenset[str]
+    claimed: asyncio.Future[None]
+    task: asyncio.Task[None] = field(init=False)
+    sending: int = 0
+
+
+class Flow:
+    """The batches between fetch and delivered, and the offsets that are safe to commit."""
+
+    def __init__(self, notifier: Notifier, claims: int, budget: int) -> None:
+        self._notifier = notifier
+        self._claims = claims
+        self._budget = budget
+        self._batches: set[_Batch] = set()
+        self._marks: defaultdict[TopicPartition, deque[tuple[int, _Batch]]] = defaultdict(deque)
+
+    async def admit(self, batch: dict[TopicPartition, list[Record]]) -> None:
+        """Start claiming a fetched batch as soon as nothing it must follow is being claimed."""
+        prepared = self._notifier.prepare([r for rs in batch.values() for r in rs])
+        while wake := self._blockers(prepared.escalations):
+            await asyncio.wait(wake, return_when=asyncio.FIRST_COMPLETED)
+            self.check()
+        entry = _Batch(prepared.escalations, asyncio.get_running_loop().create_future())
+        entry.task = asyncio.create_task(self._run(prepared, entry), name="batch")
+        self._batches.add(entry)
+        for tp, records in batch.items():
+            self._marks[tp].append((records[-1].offset + 1, entry))
+
+    def claimed_offsets(self) -> dict[TopicPartition, int]:
+        """Return, per partition, the offset after the last batch claimed in order so far."""
+        offsets: dict[TopicPartition, int] = {}
+        for tp, marks in self._marks.items():
+            while marks and marks[0][1].claimed.done():
+                offsets[tp] = marks.popleft()[0]
+        return offsets
+
+    def check(self) -> None:
+        """Forget delivered batches; raise what a failed one raised."""
+        for entry in [b for b in self._batches if b.task.done()]:
+            self._batches.discard(entry)
+            entry.task.result()
+
+    async def drain(self) -> None:
+        """Wait until every batch is delivered (even after a failure); raise the first failure."""
+        await asyncio.gather(*(b.task for b in self._batches), return_exceptions=True)
+        self.check()
+
+    async def _run(self, prepared: Prepared, entry: _Batch) -> None:
+        claimed = await self._notifier.claim(prepared)
+        entry.claimed.set_result(None)
+        entry.sending = len(claimed.attempts)
+        await self._notifier.deliver(claimed)
+        entry.sending = 0
+
+    def _blockers(self, escalations: frozenset[str]) -> list[asyncio.Future[None]]:
+        """Return what to wait for: claims of the same escalations, a claim slot, the budget."""
+        claiming = [b for b in self._batches if not b.claimed.done()]
+        first = [b for b in claiming if b.escalations & escalations]
+        if not first and len(claiming) >= self._claims:
+            first = claiming
+        if first:
+            # A batch whose claim fails never reports claimed: wake at its end too.
+            return [b.claimed for b in first] + [b.task for b in first]
+        if sum(b.sending for b in self._batches) >= self._budget:
+            return [b.task for b in self._batches if b.sending]
+        return []
+
+
+async def consume(
+    consumer: AIOKafkaConsumer,
+    notifier: Notifier,
+    stop: asyncio.Event,
+    *,
+    claims: int = CONCURRENT_CLAIMS,
+    budget: int = SENDING_BUDGET,
+) -> None:
+    """Fetch, claim, deliver and commit until ``stop`` is set; batches under way always finish."""
+    flow = Flow(notifier, claims, budget)
+    offsets: dict[TopicPartition, int] = {}
+    committed = time.monotonic()
+    try:
+        while not stop.is_set():
+            batch: dict[TopicPartition, list[Record]] = await consumer.getmany(
+                timeout_ms=200, max_records=500
+            )
+            flow.check()
+            if batch:
+                _publish_lag(consumer, batch)
+                await flow.admit(batch)
+            offsets.update(flow.claimed_offsets())
+            if offsets and time.monotonic() - committed >= COMMIT_SECONDS:
+                await _commit(consumer, offsets)
+                offsets, committed = {}, time.monotonic()
+    finally:
+        await flow.drain()
+    offsets.update(flow.claimed_offsets())
+    if offsets:
+        await _commit(consumer, offsets)
+
+
+def _publish_lag(
+    consumer: AIOKafkaConsumer, batch: Mapping[TopicPartition, Sequence[Record]]
+) -> None:
+    for tp, rs in batch.items():
+        highwater = consumer.highwater(tp)
+        if highwater is not None:
+            metrics.CONSUMER_LAG.labels(str(tp.partition)).set(highwater - rs[-1].offset - 1)
+
+
+async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+    try:
+        await consumer.commit(offsets)
+    except CommitFailedError as exc:
+        log.warning("offset commit lost to a rebalance (the ledger prevents resends): %s", exc)
