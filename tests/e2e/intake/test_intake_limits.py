@@ -141,6 +141,15 @@ def test_unknown_query_parameters_are_422(intake: Intake) -> None:
     assert "owner: given more than once" == twice["detail"]
 
 
+def test_nul_in_a_query_or_path_value_is_422(intake: Intake) -> None:
+    """A NUL byte, which no stored id can hold, is refused instead of reaching Postgres."""
+    with intake.client() as client:
+        query = problem(client.get("/v1/escalations", params={"team": "a\x00b"}), 422)
+        path = problem(client.get("/v1/escalations/a%00b"), 422)
+    assert "team: query parameter contains NUL" == query["detail"]
+    assert "escalation_id: path parameter contains NUL" == path["detail"]
+
+
 def test_wrong_method_is_405_listing_every_allowed_method(intake: Intake) -> None:
     """A path served by GET and POST answers other methods 405 with both in Allow."""
     with intake.client() as client:

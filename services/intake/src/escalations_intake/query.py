@@ -24,8 +24,18 @@ def _declared(dependant: Dependant) -> frozenset[str]:
     return found
 
 
+def _reject_nul(request: Request) -> None:
+    # Postgres text cannot hold NUL: such a value could never match, and the driver would
+    # fail the lookup as if the database were down.
+    for kind, params in (("path", request.path_params), ("query", request.query_params)):
+        for name, value in params.items():
+            if "\x00" in name or "\x00" in str(value):
+                raise Problem(422, "Invalid request", f"{name}: {kind} parameter contains NUL")
+
+
 async def reject_unknown_query(request: Request) -> None:
     """Raise 422 naming the first query parameter the endpoint does not declare."""
+    _reject_nul(request)
     if not request.query_params:
         return
     route = request.scope.get("route")
