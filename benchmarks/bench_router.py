@@ -17,8 +17,10 @@ otherwise spends most of its first minute compiling, on the same two cores.
 
 Figures (2026-11-25, this 2-core box, shared with other work; they swing with its load).
 Earlier today: 1,050-1,130 escalations/s; 250/s p50 14-15 ms, p99 41-47 ms; 1,000/s p50
-120-160 ms, p99 230-320 ms. Now: 1,240-1,800 escalations/s; 250/s p50 10-24 ms, p99
-39-93 ms; 1,000/s p50 39-43 ms, p99 92-138 ms. Targets NOT met.
+120-160 ms, p99 230-320 ms. Now, with other work running: 1,240-1,800 escalations/s;
+1,000/s p50 39-43 ms, p99 92-138 ms. Now, on a quiet box (load average 1.2): 2,153
+escalations/s; 250/s p50 8.4 ms, p99 16.6 ms; 1,000/s p50 23.2 ms, p99 51.7 ms. Targets
+NOT met.
 What changed since: (1) ``processed_events`` is keyed (event_id, consumer) and the router
 plans every execution: the old plan read every processed event on each batch, so Postgres
 CPU per escalation doubled from one run to the next (19 s instead of 8 s per 25,500);
