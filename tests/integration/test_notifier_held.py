@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devstack.stack import Stack
 from escalations.db.engine import make_engine
-from escalations_notifier.held import HeldConnection
+from escalations.db.held import HeldConnection
 
 pytestmark = pytest.mark.integration
 

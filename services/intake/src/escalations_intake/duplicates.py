@@ -15,15 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any
 
-import asyncpg
 from sqlalchemy import ARRAY, String, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import col
 
+from escalations.db.held import DATABASE_ERRORS, HeldConnection
 from escalations.db.models import EscalationRow
 
 log = logging.getLogger(__name__)
@@ -35,14 +33,8 @@ _QUERY = select(col(EscalationRow.id)).where(
 # The driver's own form of the statement ("... = ANY ($1::VARCHAR[])"), compiled once.
 _SQL = str(_QUERY.compile(dialect=asyncpg_dialect.dialect()))  # type: ignore[no-untyped-call]  # untyped upstream
 Lookup = Callable[[list[str]], Awaitable[Collection[str]]]
-# What a lookup raises when Postgres or the connection fails (the driver's errors unwrapped).
-LOOKUP_ERRORS = (
-    OSError,
-    SQLAlchemyError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,
-)
+# What a lookup raises when Postgres or the connection fails.
+LOOKUP_ERRORS = DATABASE_ERRORS
 
 
 def lookup_engine(database_url: str) -> AsyncEngine:
@@ -58,42 +50,20 @@ def lookup_engine(database_url: str) -> AsyncEngine:
 
 
 class LookupConnection:
-    """One connection of the lookup pool, kept open and queried through the driver."""
+    """The lookup statement on one connection of the lookup pool, held (``db/held.py``)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._connection: AsyncConnection | None = None
-        self._driver: Any = None  # the driver's connection (asyncpg ships no types)
+        self._held = HeldConnection(engine)
 
     async def stored_among(self, ids: list[str]) -> list[str]:
-        """Return which of ``ids`` are stored; a failed connection is dropped, then re-raised."""
-        try:
-            if self._driver is None:
-                self._connection = await self._engine.connect()
-                self._driver = (await self._connection.get_raw_connection()).driver_connection
-            rows = await self._driver.fetch(_SQL, ids)
-        except BaseException:
-            # Whatever broke (connecting, the query, the socket, a cancellation mid-query),
-            # the next batch starts on a fresh connection.
-            await self._drop(invalidate=True)
-            raise
-        return [row[0] for row in rows]
+        """Return which of ``ids`` are stored; a broken connection is replaced next time."""
+        return [row[0] for row in await self._held.fetch(_SQL, ids)]
 
     async def close(self) -> None:
-        """Return the connection and close the pool."""
-        await self._drop(invalidate=False)
+        """Close the connection and the pool."""
+        await self._held.close()
         await self._engine.dispose()
-
-    async def _drop(self, *, invalidate: bool) -> None:
-        connection, self._connection, self._driver = self._connection, None, None
-        if connection is None:
-            return
-        try:
-            if invalidate:
-                await connection.invalidate()
-            await connection.close()
-        except LOOKUP_ERRORS as exc:  # a broken connection may fail to close too
-            log.debug("closing a lookup connection failed: %s", exc)
 
 
 class StoredIds:

@@ -25,8 +25,8 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from escalations.db.held import HeldConnection, HeldConnections
 from escalations_notifier.channels import Message
-from escalations_notifier.held import HeldConnection, HeldConnections
 
 PENDING = "pending"
 RETRYING = "retrying"
@@ -148,7 +148,7 @@ class Ledger:
     def __init__(self, engine: AsyncEngine, lease_seconds: float) -> None:
         self._engine = engine
         self._lease = lease_seconds
-        # The two statements on every batch's path get connections of their own (held.py).
+        # The two statements on every batch's path get connections of their own (db/held.py).
         self._claims = HeldConnections(engine, CONCURRENT_CLAIMS)
         # No fsync wait for outcomes: a Postgres crash that loses one leaves the row
         # pending, and it is sent at most once more, as after a notifier crash. Claims

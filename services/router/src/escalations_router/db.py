@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
+from escalations.db.held import DATABASE_ERRORS
 from escalations_router.rows import new_row
 
 M = TypeVar("M", bound=SQLModel)
@@ -27,7 +28,7 @@ Pool: TypeAlias = Any
 Record: TypeAlias = Any
 
 # What a lost or refused connection raises: a batch or sweep is retried after any of these.
-ERRORS: tuple[type[BaseException], ...] = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+ERRORS = DATABASE_ERRORS
 
 
 def dsn(url: str) -> str:
