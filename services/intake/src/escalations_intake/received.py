@@ -13,7 +13,7 @@ from datetime import datetime
 
 import orjson
 
-from escalations.contracts.envelope import schema_uri
+from escalations.contracts.envelope import raw_envelope
 from escalations.contracts.events import EscalationReceived
 from escalations.contracts.registry import EVENT_TYPE_OF, EVENT_TYPES
 from escalations.core.escalation import EscalationIn
@@ -24,7 +24,6 @@ from escalations_intake.publisher import Record
 EVENT_TYPE = EVENT_TYPE_OF[EscalationReceived]
 TOPIC = EVENT_TYPES[EVENT_TYPE][0]
 SOURCE = "/intake"
-_SCHEMA = schema_uri(EVENT_TYPE)
 # pydantic writes an aware UTC datetime as ISO 8601 with "Z" and drops zero microseconds;
 # orjson does the same with this option.
 _OPTIONS = orjson.OPT_UTC_Z
@@ -46,15 +45,7 @@ def received_record(
         "received_at": now,
         "request": orjson.Fragment(body.model_dump_json()),
     }
-    envelope = {
-        "specversion": "1.0",
-        "id": event_id,
-        "source": SOURCE,
-        "type": EVENT_TYPE,
-        "subject": esc_id,
-        "time": now,
-        "datacontenttype": "application/json",
-        "dataschema": _SCHEMA,
-        "data": data,
-    }
+    envelope = raw_envelope(
+        EVENT_TYPE, event_id=event_id, source=SOURCE, subject=esc_id, time=now, data=data
+    )
     return Record(TOPIC, EVENT_TYPE, esc_id, event_id, orjson.dumps(envelope, option=_OPTIONS))

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from sqlmodel import SQLModel
 
-from escalations.contracts.envelope import new_event_id, schema_uri
+from escalations.contracts.envelope import new_event_id, raw_envelope
 from escalations.contracts.registry import EVENT_TYPE_OF, EVENT_TYPES
 from escalations.db.models import EscalationRow
 from escalations.db.models_router import ClockRow
@@ -153,17 +153,14 @@ class Writes:
             event_id = new_event_id()
             # The envelope ``build_event`` would give, without validating and dumping an
             # ``Envelope`` model on top of the payload (a hot path: every escalation).
-            body = {
-                "specversion": "1.0",
-                "id": event_id,
-                "source": SOURCE,
-                "type": event_type,
-                "subject": escalation_id,
-                "time": time,
-                "datacontenttype": "application/json",
-                "dataschema": schema_uri(event_type),
-                "data": event.model_dump(mode="json"),
-            }
+            body = raw_envelope(
+                event_type,
+                event_id=event_id,
+                source=SOURCE,
+                subject=escalation_id,
+                time=time,
+                data=event.model_dump(mode="json"),
+            )
             self.enqueue(EVENT_TYPES[event_type][0], escalation_id, event_id, body, now)
 
     def mark_processed(self, event_id: str, now: datetime) -> None:

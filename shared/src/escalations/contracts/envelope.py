@@ -51,6 +51,28 @@ def schema_uri(event_type: str, version: int = SCHEMA_VERSION) -> str:
     return f"{SCHEMA_PREFIX}{event_type}:v{version}"
 
 
+def raw_envelope(
+    event_type: str, *, event_id: str, source: str, subject: str, time: object, data: object
+) -> dict[str, Any]:
+    """Return the JSON object ``encode`` writes for an envelope, without building the model.
+
+    For hot paths whose values are already valid: ``time`` and ``data`` are whatever the
+    caller's JSON writer turns into what pydantic would write (a JSON string, a datetime
+    under ``orjson.OPT_UTC_Z``, a dict or an ``orjson.Fragment``).
+    """
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": source,
+        "type": event_type,
+        "subject": subject,
+        "time": time,
+        "datacontenttype": "application/json",
+        "dataschema": schema_uri(event_type),
+        "data": data,
+    }
+
+
 def new_event_id() -> str:
     """Return a fresh, unique event id."""
     return str(uuid.uuid4())
