@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,7 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from escalations.runtime import run_checks
+from escalations.runtime import run_checks, settle_memory
 from escalations_intake import bootstrap, problems
 from escalations_intake.integrations_alertmanager import router as alertmanager_router
 from escalations_intake.integrations_pagerduty import router as pagerduty_router
@@ -41,11 +40,6 @@ state and act on it.
   unavailable: `503` with `Retry-After`. `Idempotency-Key` makes a retried POST return
   the first answer.
 """
-# A request keeps a few hundred objects alive while the broker acknowledges; with tens in
-# flight, the default first threshold (700) runs a collection every request or two that
-# rescans all of them (about a tenth of a request's CPU, measured). Cyclic garbage is rare
-# here (reference counting frees the rest), so collecting less often costs little memory.
-GC_THRESHOLDS = (10_000, 10, 10)
 TAGS = [
     {"name": "escalations", "description": "Create, read and list escalations"},
     {"name": "act", "description": "Commands for the router: acknowledge, resolve, reassign"},
@@ -71,8 +65,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         app.state.deps = deps
         await bootstrap.start(deps)
         # What start-up built lives as long as the process: keep it out of every collection.
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
+        settle_memory()
         try:
             yield
         finally:
