@@ -46,6 +46,17 @@ async def _prepare(connection: Connection) -> None:
         )
 
 
+_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
+
+
+async def _keep(connection: Connection) -> None:
+    """Return a connection to the pool as it is (asyncpg rolls back any open transaction).
+
+    The default reset runs ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``:
+    a round trip on every batch, for session state this pool never creates.
+    """
+
+
 def make_pool(url: str, *, size: int = 2) -> Pool:
     """Return a pool (not yet connected: ``await pool`` or ``start``), planning every execution.
 
@@ -60,9 +71,15 @@ def make_pool(url: str, *, size: int = 2) -> Pool:
         min_size=1,
         max_size=size,
         init=_prepare,
-        server_settings={"plan_cache_mode": "force_custom_plan"},
+        reset=_keep,
+        server_settings=_SETTINGS,
     )
     return pool
+
+
+async def connect(url: str) -> Connection:
+    """Return one connection outside the pool (the relay's), planning every execution too."""
+    return await asyncpg.connect(dsn(url), server_settings=_SETTINGS)
 
 
 def rows_of(model: type[M], records: Iterable[Record]) -> list[M]:
