@@ -44,14 +44,21 @@ class KafkaRecord(Protocol):
     def value(self) -> bytes | None: ...
 
 
-def make_producer(bootstrap: str, client_id: str, *, linger_ms: int = 2) -> AIOKafkaProducer:
-    """Return an idempotent producer (acks=all): a send resolves only once the broker has it."""
+def make_producer(
+    bootstrap: str, client_id: str, *, linger_ms: int = 2, max_batch_size: int = 16_384
+) -> AIOKafkaProducer:
+    """Return an idempotent producer (acks=all): a send resolves only once the broker has it.
+
+    ``max_batch_size`` bounds one partition's batch: a send into a full batch waits until
+    the broker has acknowledged the one before it (one request in flight per partition).
+    """
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
         linger_ms=linger_ms,
+        max_batch_size=max_batch_size,
         request_timeout_ms=10_000,
         retry_backoff_ms=100,
     )

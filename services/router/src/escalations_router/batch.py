@@ -7,10 +7,20 @@ Then apply the state machine and the clocks, and commit state, history, clocks, 
 processed-event records and outgoing events together. The row locks come before the
 processed-event check, so a batch replayed by a new partition owner during a rebalance waits
 for the old owner's transaction and then sees its events as done.
+
+Two batches overlap: while one writes and commits (``Staged``, in the background), the next
+is read and applied in a second transaction. It may only when the two share no escalation,
+no event and no schedule command; otherwise it waits for the commit first. The load of the
+people it assigns is the one thing the two share, and it comes from the batch in flight: read
+without a lock, with the in-flight batch's changes on top. Once that batch has committed,
+the next one locks those people and checks they hold what it assumed; if another router
+changed them in between, it rolls back and is applied again with the people locked first.
+Commits stay in fetch order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from collections.abc import Callable, Sequence
@@ -18,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from pydantic import BaseModel
 
 from escalations.contracts.codec import parse_payload
@@ -31,15 +42,16 @@ from escalations.contracts.events import (
     TimeOffRequested,
 )
 from escalations.contracts.topics import ROUTER_DEADLETTER
+from escalations.core.assignment import PersonHistory
 from escalations.core.escalation import Tier
 from escalations.db.models import EscalationRow
 from escalations.db.models_router import ClockRow
 from escalations.kafka import KafkaRecord
 from escalations_router import metrics, schedule, store
 from escalations_router.core_decider import BoundDecider, CoreDecider
-from escalations_router.db import Connection, Pool
+from escalations_router.db import ERRORS, Connection, Pool
 from escalations_router.observe import observe
-from escalations_router.people import LoadBook, lock_people
+from escalations_router.people import LoadBook, lock_people, read_people
 from escalations_router.state import (
     Outcome,
     is_system_actor,
@@ -60,6 +72,7 @@ COMMANDS: dict[type[BaseModel], Handler] = {
     ReassignRequested: on_reassign,
 }
 SCHEDULE_COMMANDS = (OverrideRequested, TimeOffRequested)
+YIELD_EVERY = 50
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,57 @@ class Batch:
     # Rows and clocks this batch creates: inserted in their final state, never updated.
     created: set[str] = field(default_factory=set)
     created_clocks: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What a batch reads and writes that the next batch may share."""
+
+    subjects: frozenset[str]
+    events: frozenset[str]
+    scheduling: bool
+
+    @classmethod
+    def of(cls, parsed: Sequence[Parsed]) -> Touched:
+        """Return what these decoded events touch."""
+        return cls(
+            frozenset(p.envelope.subject for p in parsed),
+            frozenset(p.envelope.id for p in parsed),
+            any(isinstance(p.payload, SCHEDULE_COMMANDS) for p in parsed),
+        )
+
+    def apart_from(self, other: Touched) -> bool:
+        """Whether a batch touching this may be applied before ``other`` commits."""
+        return not (
+            self.scheduling
+            or other.scheduling
+            or self.subjects & other.subjects
+            or self.events & other.events
+        )
+
+
+@dataclass
+class Staged:
+    """A batch applied in its transaction, writing and committing in the background."""
+
+    records: Sequence[Record]
+    touched: Touched
+    # The load of the people this batch changed, as Postgres holds it once it commits.
+    people: dict[str, PersonHistory]
+    after: Callable[[], None] | None
+    task: asyncio.Task[None]
+
+    async def committed(self) -> None:
+        """Wait for the commit; raise what made it fail."""
+        await asyncio.shield(self.task)
+
+    async def succeeded(self) -> bool:
+        """Wait for the commit; return whether it happened (False on a database error)."""
+        try:
+            await self.committed()
+        except ERRORS:
+            return False
+        return True
 
 
 def dead_letter_id(record: Record) -> str:
@@ -124,33 +188,116 @@ class BatchProcessor:
         return parsed, poison
 
     async def process(self, records: Sequence[Record]) -> None:
-        """Apply a batch in one transaction; raises (and commits nothing) on a database error."""
+        """Apply a batch in one transaction and commit it; raises (commits nothing) on error."""
+        staged = await self.stage(records)
+        await staged.committed()
+
+    async def stage(
+        self,
+        records: Sequence[Record],
+        previous: Staged | None = None,
+        *,
+        after: Callable[[], None] | None = None,
+    ) -> Staged:
+        """Apply a batch in a new transaction and start its write and commit; return at once.
+
+        ``previous`` is the batch still committing, if any: this one overlaps it when the two
+        are apart, and is written only after it commits. ``after`` runs once this batch has
+        committed. Raises on a database error here or in ``previous`` (this batch then
+        commits nothing).
+        """
         now = datetime.now(UTC)
         parsed, poison = self._parse(records)
+        touched = Touched.of(parsed)
+        if previous is not None and (
+            previous.task.done() or not touched.apart_from(previous.touched)
+        ):
+            # Already committed, or sharing something with this batch: wait for it, then
+            # lock the people up front (no check afterwards, one round trip less).
+            await previous.committed()
+            previous = None
+        connection = await self._pool.acquire()
+        transaction = connection.transaction()
+        try:
+            await transaction.start()
+            batch = await self._prepare(connection, now, parsed, poison, previous)
+        except BaseException:
+            await _abandon(self._pool, connection, transaction)
+            raise
+        if batch is None:
+            # Another router changed a person this batch assumed: apply it again, locked.
+            await _abandon(self._pool, connection, transaction)
+            return await self.stage(records, after=after)
+        task = asyncio.create_task(self._finish(connection, transaction, batch, after))
+        return Staged(records, touched, batch.decider.book.committed(now), after, task)
+
+    async def _prepare(
+        self,
+        connection: Connection,
+        now: datetime,
+        parsed: list[Parsed],
+        poison: list[tuple[Record, str]],
+        previous: Staged | None,
+    ) -> Batch | None:
+        """Lock, load and apply; return the batch to write, or None to apply it again."""
         escalation_ids = [
             p.envelope.subject for p in parsed if not isinstance(p.payload, SCHEDULE_COMMANDS)
         ]
-        async with self._pool.acquire() as connection, connection.transaction():
-            rows = await store.lock_rows(connection, escalation_ids)
-            ids = [p.envelope.id for p in parsed] + [dead_letter_id(r) for r, _ in poison]
-            live, done = await schedule.load_with_done(connection, now, store.CONSUMER, ids)
-            clocks = await store.load_clocks(connection, rows)
-            decider = self._decider.bind(live)
-            todo = _fresh(parsed, done)
-            people = _people_in_play(todo, rows, decider, now)
-            decider.book = LoadBook(await lock_people(connection, people), decider.book.window)
-            batch = Batch(connection, now, rows, clocks, decider)
-            for item in todo:
-                await self._apply(batch, item)
-            for record, error in poison:
-                if dead_letter_id(record) not in done:
-                    _park(batch.writes, record, "undecodable", error, now, mark=True)
-            batch.writes.people = decider.book.rows(now)
+        rows = await store.lock_rows(connection, escalation_ids)
+        ids = [p.envelope.id for p in parsed] + [dead_letter_id(r) for r, _ in poison]
+        live, done = await schedule.load_with_done(connection, now, store.CONSUMER, ids)
+        clocks = await store.load_clocks(connection, rows)
+        decider = self._decider.bind(live)
+        todo = _fresh(parsed, done)
+        people = _people_in_play(todo, rows, decider, now)
+        if previous is None:
+            seen = await lock_people(connection, people)
+        else:
+            # The batch in flight holds these people locked until it commits: start from
+            # what it will commit, and check that once it has.
+            seen = await read_people(connection, people)
+            seen.update((p, h) for p, h in previous.people.items() if p in people)
+        decider.book = LoadBook(seen, decider.book.window)
+        batch = Batch(connection, now, rows, clocks, decider)
+        for n, item in enumerate(todo, 1):
+            await self._apply(batch, item)
+            if n % YIELD_EVERY == 0:
+                # Let the relay and the Kafka clients run: a big batch is otherwise a tenth
+                # of a second of this loop alone, and the relay falls behind it.
+                await asyncio.sleep(0)
+        for record, error in poison:
+            if dead_letter_id(record) not in done:
+                _park(batch.writes, record, "undecodable", error, now, mark=True)
+        if previous is not None:
+            await previous.committed()
+            locked = await lock_people(connection, people)
+            if any(locked[p] != seen.get(p, PersonHistory()) for p in locked):
+                log.info("person load changed under an overlapped batch: applying it again")
+                return None
+        batch.writes.people = decider.book.rows(now)
+        return batch
+
+    async def _finish(
+        self,
+        connection: Connection,
+        transaction: Any,
+        batch: Batch,
+        after: Callable[[], None] | None,
+    ) -> None:
+        """Write and commit a prepared batch, then count it and run ``after``."""
+        try:
             await batch.writes.flush(connection)
+            await transaction.commit()
+        except BaseException:
+            await _abandon(self._pool, connection, transaction)
+            raise
+        await self._pool.release(connection)
         metrics.count_consumed(batch.applied)
         for outcome in batch.outcomes:
-            observe(outcome, now)
-        metrics.count_assignments(decider.book.assigned_now, decider.config, now)
+            observe(outcome, batch.now)
+        metrics.count_assignments(batch.decider.book.assigned_now, batch.decider.config, batch.now)
+        if after is not None:
+            after()
 
     async def _apply(self, batch: Batch, item: Parsed) -> None:
         payload = item.payload
@@ -247,6 +394,21 @@ class BatchProcessor:
         timed = advance(row, clock, decider, now)
         outcome.changes.extend(timed.changes)
         outcome.events.extend(timed.events)
+
+
+async def _abandon(pool: Pool, connection: Connection, transaction: Any) -> None:
+    """Roll back and return the connection; a broken one is dropped by the pool."""
+    try:
+        try:
+            await transaction.rollback()
+        except asyncpg.InterfaceError:
+            # Never started, or its COMMIT failed: end whatever the server still has open.
+            if not connection.is_closed() and connection.is_in_transaction():
+                await connection.execute("ROLLBACK")
+    except ERRORS as exc:
+        log.warning("rollback failed, dropping the connection: %s", exc)
+    finally:
+        await pool.release(connection)
 
 
 def _fresh(parsed: list[Parsed], done: set[str]) -> list[Parsed]:

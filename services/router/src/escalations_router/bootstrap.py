@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -20,6 +21,9 @@ from escalations_router.relay import Relay
 from escalations_router.reload import ConfigWatcher
 from escalations_router.settings import RouterSettings
 from escalations_router.timer_loop import TimerSweeper
+
+# Under the broker's default message size limit (1 MiB).
+RELAY_BATCH_BYTES = 512 * 1024
 
 
 @dataclass
@@ -56,8 +60,9 @@ def _engine(url: str) -> AsyncEngine:
     batch. A connection that died with Postgres fails its first statement instead, and every
     caller retries a database error (the failed connection is dropped from the pool).
 
-    The relay and the readiness check use it; batches and timer sweeps use the plain
-    asyncpg pool (``db.make_pool``). Custom plans only, for the reason given there.
+    Only the readiness check uses it; batches and timer sweeps use the plain asyncpg pool
+    (``db.make_pool``) and the relay a connection of its own (``db.connect``). Custom plans
+    only, for the reason given there.
     """
     return create_async_engine(
         url,
@@ -90,16 +95,20 @@ def build(settings: RouterSettings, config: Config) -> Deps:
     """Create clients (not yet connected); call inside the running event loop."""
     s = settings
     engine = _engine(s.database_url)
-    # Batches are applied one at a time and sweeps are short: two connections suffice.
-    pool = db.make_pool(s.database_url, size=2)
+    # Two batches overlap (one commits while the next applies) and sweeps are short.
+    pool = db.make_pool(s.database_url, size=3)
     consumer = _consumer(s)
     rebalance = Rebalance()
     consumer.subscribe([INTAKE], listener=rebalance)
     # No linger: the relay appends a whole outbox batch before it yields, so the batch is
     # already together when the sender runs; waiting would only add latency.
-    producer = make_producer(s.kafka_bootstrap_servers, "router-relay", linger_ms=0)
+    # Big batches: a relay round of 500 outbox rows is about 500 KB, and with the default
+    # 16 KB each partition's batches went out one acknowledgement at a time.
+    producer = make_producer(
+        s.kafka_bootstrap_servers, "router-relay", linger_ms=0, max_batch_size=RELAY_BATCH_BYTES
+    )
     relay = Relay(
-        engine,
+        partial(db.connect, s.database_url),
         producer,
         s.kafka_bootstrap_servers,
         batch=s.relay_batch,

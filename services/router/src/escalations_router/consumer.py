@@ -1,18 +1,20 @@
 """The router's consumer loop: one Postgres transaction per fetched batch, then offsets.
 
 Offsets are committed only after the batch's transaction (``batch.py``); a crash in between
-replays events that the processed-event records turn into no-ops. The commit runs while the
-next batch is fetched and applied, one commit at a time. A rebalance waits for the batch in
-flight: ``on_partitions_revoked`` takes the same lock as the loop and waits for the offset
-commit, so the batch finishes and its offsets are committed before the partitions move.
-Nothing is half-done.
+replays events that the processed-event records turn into no-ops. Batches overlap: while one
+writes and commits, the next is fetched and applied (``BatchProcessor.stage``); commits stay
+in fetch order, and each commit is followed by its offsets, one offset commit at a time. A
+database error in either batch rolls back what is not committed and applies both again, one
+after the other. A rebalance waits for the batches in flight: ``on_partitions_revoked`` takes
+the same lock as the loop and waits for the last commit and its offsets, so the partitions
+move with nothing half-done.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -21,10 +23,11 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from escalations.kafka import KafkaRecord
 from escalations_router import db, metrics
-from escalations_router.batch import BatchProcessor
+from escalations_router.batch import BatchProcessor, Staged
 
 log = logging.getLogger(__name__)
 Record = KafkaRecord
+Offsets = dict[TopicPartition, int]
 
 
 class Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -33,16 +36,34 @@ class Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
         self.assigned: set[int] = set()
+        # The batch still committing, and the offset commit in flight.
+        self.pending: Staged | None = None
         self.committing: asyncio.Task[None] | None = None
 
     async def settle(self) -> None:
-        """Wait until the offset commit in flight, if any, is done."""
+        """Wait until the batch in flight and its offset commit, if any, are done."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            if not await pending.succeeded():
+                # Its offsets stay uncommitted: whoever owns the partitions next replays it.
+                log.warning("the last batch failed to commit; its records will be replayed")
         if self.committing is not None:
             await self.committing
             self.committing = None
 
+    def offsets_after(
+        self, consumer: AIOKafkaConsumer, offsets: Offsets, on_committed: Callable[[], None]
+    ) -> Callable[[], None]:
+        """Return what runs once a batch has committed: wake the relay, commit its offsets."""
+
+        def committed() -> None:
+            on_committed()
+            self.committing = asyncio.create_task(_commit(consumer, offsets, self.committing))
+
+        return committed
+
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        """Wait for the batch in flight to commit its transaction and offsets."""
+        """Wait for the batches in flight to commit their transactions and offsets."""
         async with self.lock:
             await self.settle()
             parts = sorted(tp.partition for tp in revoked)
@@ -67,7 +88,7 @@ async def consume(
     on_committed: Callable[[], None],
     rebalance: Rebalance | None = None,
 ) -> None:
-    """Fetch, apply and commit until ``stop`` is set; the batch in flight always finishes."""
+    """Fetch, apply and commit until ``stop`` is set; the batches in flight always finish."""
     rebalance = rebalance or Rebalance()
     try:
         while not stop.is_set():
@@ -76,22 +97,39 @@ async def consume(
             )
             if not batch:
                 continue
+            records = [r for partition in batch.values() for r in partition]
+            offsets = {tp: rs[-1].offset + 1 for tp, rs in batch.items()}
+            after = rebalance.offsets_after(consumer, offsets, on_committed)
             async with rebalance.lock:
-                records = [r for partition in batch.values() for r in partition]
-                await _process_with_retry(processor, records, stop)
-                # The outbox rows are committed: the relay may publish them while the
-                # offsets go, and the offsets go while the next batch is fetched and applied.
-                on_committed()
-                # One commit at a time, in order: Kafka keeps whichever lands last.
-                await rebalance.settle()
-                offsets = {tp: rs[-1].offset + 1 for tp, rs in batch.items()}
-                rebalance.committing = asyncio.create_task(_commit(consumer, offsets))
+                rebalance.pending = await _stage(processor, records, rebalance.pending, after, stop)
             _update_lag(consumer, batch)
     finally:
         await rebalance.settle()
 
 
-async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+async def _stage(
+    processor: BatchProcessor,
+    records: list[Record],
+    pending: Staged | None,
+    after: Callable[[], None],
+    stop: asyncio.Event,
+) -> Staged:
+    """Apply a batch over the one still committing; on a database error, redo both in order."""
+    try:
+        return await processor.stage(records, pending, after=after)
+    except db.ERRORS as exc:
+        log.error("database error, applying the batch again: %s", exc)
+    if pending is not None and not await pending.succeeded():
+        await _process_with_retry(processor, pending.records, pending.after, stop)
+    return await _process_with_retry(processor, records, after, stop)
+
+
+async def _commit(
+    consumer: AIOKafkaConsumer, offsets: Offsets, before: asyncio.Task[None] | None
+) -> None:
+    # One commit at a time, in order: Kafka keeps whichever lands last.
+    if before is not None:
+        await before
     try:
         await consumer.commit(offsets)
     except (CommitFailedError, KafkaError) as exc:
@@ -101,14 +139,18 @@ async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]
 
 
 async def _process_with_retry(
-    processor: BatchProcessor, records: list[Record], stop: asyncio.Event
-) -> None:
-    """Apply a batch, retrying while Postgres is unreachable; nothing commits until it works."""
+    processor: BatchProcessor,
+    records: Sequence[Record],
+    after: Callable[[], None] | None,
+    stop: asyncio.Event,
+) -> Staged:
+    """Apply and commit a batch alone, retrying while Postgres is unreachable."""
     delay = 0.1
     while True:
         try:
-            await processor.process(records)
-            return
+            staged = await processor.stage(records, after=after)
+            await staged.committed()
+            return staged
         except db.ERRORS as exc:
             if stop.is_set():
                 raise

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from escalations.core.assignment import PersonHistory
-from escalations_router.db import Connection
+from escalations_router.db import Connection, Record
 
 # Exposure only matters against the cap (single digits); keep a bounded tail of stamps.
 MAX_STAMPS = 100
@@ -51,6 +51,22 @@ class LoadBook:
         )
         self.changed.add(person)
 
+    def committed(self, now: datetime) -> dict[str, PersonHistory]:
+        """Return the changed people as ``lock_people`` will read them once ``rows`` commit."""
+        since = now - self.window
+        return {
+            person: PersonHistory(
+                last_assigned_at=self.history[person].last_assigned_at,
+                open_count=self.history[person].open_count,
+                # What ``rows`` writes, without the text round trip (it gives back equal
+                # instants).
+                graphic_at=tuple(s for s in self.history[person].graphic_at if s > since)[
+                    -MAX_STAMPS:
+                ],
+            )
+            for person in self.changed
+        }
+
     def rows(self, now: datetime) -> list[dict[str, object]]:
         """Return the changed people as parameter rows, graphic stamps trimmed to the window."""
         since = now - self.window
@@ -81,16 +97,34 @@ _LOCK = (
 )
 
 
+_READ = (
+    "SELECT person, last_assigned_at, open_count, graphic_at FROM router_person_load "
+    "WHERE person = ANY($1::text[])"
+)
+
+
+async def read_people(connection: Connection, people: Iterable[str]) -> dict[str, PersonHistory]:
+    """Load these people without locking them (missing people are left out)."""
+    wanted = sorted(set(people))
+    if not wanted:
+        return {}
+    return _histories(await connection.fetch(_READ, wanted))
+
+
 async def lock_people(connection: Connection, people: Iterable[str]) -> dict[str, PersonHistory]:
     """Create missing rows, then lock and load these people in a fixed order (no deadlocks)."""
     wanted = sorted(set(people))
     if not wanted:
         return {}
+    return _histories(await connection.fetch(_LOCK, wanted))
+
+
+def _histories(records: Iterable[Record]) -> dict[str, PersonHistory]:
     return {
         record["person"]: PersonHistory(
             last_assigned_at=record["last_assigned_at"],
             open_count=record["open_count"],
             graphic_at=tuple(datetime.fromisoformat(s) for s in record["graphic_at"]),
         )
-        for record in await connection.fetch(_LOCK, wanted)
+        for record in records
     }

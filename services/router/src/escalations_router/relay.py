@@ -13,51 +13,62 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
-from sqlalchemy import BigInteger, Text, column, func, select, text, update
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from escalations.contracts.topics import EVENTS, ROUTER_DEADLETTER
-from escalations.db.models import OutboxRow
 from escalations.kafka import CONTENT_TYPE
-from escalations_router import metrics
+from escalations_router import db, metrics
+from escalations_router.db import Connection
 
 log = logging.getLogger(__name__)
 
 # Any constant works; it only has to be the same for every router instance.
 RELAY_LOCK_KEY = 0x6573_6361_6C61_7465
 EVENT_ID_HEADER = "event-id"
-_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
-_UNSENT = _OUTBOX.c.sent_at.is_(None)
+RELAY_ERRORS: tuple[type[Exception], ...] = (*db.ERRORS, KafkaError)
+CLOSE_ERRORS: tuple[type[Exception], ...] = (*db.ERRORS, TimeoutError)
 Row = tuple[int, str, str, str, str]  # id, event id, topic, key, envelope as JSON text
 
 # Marks the rows the relay has just published and reads the next unsent ones in one round
 # trip. Both parts see the statement's snapshot, where the rows being marked still look
-# unsent: the read leaves them out by id. The envelope comes as Postgres prints it: valid
-# JSON, and no decode/encode round trip here.
-_MARK_AND_NEXT = text(
-    """
+# unsent: the read leaves them out by id, and the rows still in flight too. The envelope
+# comes as Postgres prints it: valid JSON, and no decode/encode round trip here. Outside a
+# transaction each statement commits on its own: a round is one trip, without BEGIN/COMMIT.
+_MARK_AND_NEXT = """
 WITH marked AS (
-  UPDATE outbox SET sent_at = :now WHERE id = ANY(CAST(:sent AS bigint[])) AND sent_at IS NULL
+  UPDATE outbox SET sent_at = $1 WHERE id = ANY($2::bigint[]) AND sent_at IS NULL
 )
 SELECT id, event_id, topic, key, CAST(envelope AS text)
 FROM outbox
-WHERE sent_at IS NULL AND NOT (id = ANY(CAST(:sent AS bigint[])))
+WHERE sent_at IS NULL AND NOT (id = ANY($3::bigint[]))
 ORDER BY id
-LIMIT :limit
+LIMIT $4
 """
-).columns(
-    column("id", BigInteger),
-    column("event_id", Text),
-    column("topic", Text),
-    column("key", Text),
-    column("envelope", Text),
-)
+_BACKLOG = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
+_MARK_FOUND = "UPDATE outbox SET sent_at = $1 WHERE sent_at IS NULL AND event_id = ANY($2::text[])"
+
+
+class Flight:
+    """Outbox rows handed to the producer, waiting for their acknowledgements."""
+
+    def __init__(self, ids: list[int], futures: list[asyncio.Future[Any]]) -> None:
+        self.ids = ids
+        self._futures = futures
+
+    async def acknowledged(self) -> list[int]:
+        """Wait for every acknowledgement; return the ids, or raise the first failure."""
+        # Wait for every send, even after a failure, so no send is still in flight when
+        # this relay gives up the lead and a new leader reconciles.
+        results = await asyncio.gather(*self._futures, return_exceptions=True)
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is not None:
+            raise failed
+        return self.ids
 
 
 class Relay:
@@ -65,7 +76,7 @@ class Relay:
 
     def __init__(
         self,
-        engine: AsyncEngine,
+        connect: Callable[[], Awaitable[Connection]],
         producer: AIOKafkaProducer,
         bootstrap: str,
         *,
@@ -73,7 +84,7 @@ class Relay:
         idle_seconds: float,
         settle_seconds: float = 0.5,
     ) -> None:
-        self._engine = engine
+        self._connect = connect
         self._producer = producer
         self._bootstrap = bootstrap
         self._batch = batch
@@ -90,63 +101,62 @@ class Relay:
         backoff = self._idle
         while not stop.is_set():
             try:
-                async with self._engine.connect() as conn:
-                    # Autocommit: each statement is its own transaction, so a round of the
-                    # relay is one statement (mark the last batch sent, read the next one),
-                    # without BEGIN and COMMIT trips.
-                    await conn.execution_options(isolation_level="AUTOCOMMIT")
-                    if await _try_lead(conn):
-                        try:
-                            await self._lead(conn, stop)
-                        finally:
-                            await _resign(conn)
+                # A connection of its own: the lead is a session-level advisory lock, which
+                # Postgres releases when the session ends, whatever ends it.
+                conn = await self._connect()
+                try:
+                    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
+                        await self._lead(conn, stop)
+                finally:
+                    await _close(conn)
                 backoff = self._idle
-            except (DBAPIError, OSError, KafkaError) as exc:
+            except RELAY_ERRORS as exc:
                 log.error("relay interrupted, retrying in %.1f s: %s", backoff, exc)
                 backoff = min(backoff * 2, 5.0)
             await self._pause(stop, backoff)
 
-    async def _lead(self, conn: AsyncConnection, stop: asyncio.Event) -> None:
+    async def _lead(self, conn: Connection, stop: asyncio.Event) -> None:
         log.info("relay leads: reconciling the outbox with the topics")
         await self.reconcile(conn)
         reported = 0.0
         sent: list[int] = []
+        flight: Flight | None = None
         while not stop.is_set():
             # Clear before looking: a wake that comes while this round reads the outbox is
             # then still set when the relay waits, instead of being lost for an idle period.
             self._wake.clear()
-            sent = await self._publish(await self._next(conn, sent))
-            if sent:
+            # The next rows are read (and the last acknowledged ones marked) while the rows
+            # in flight wait for their acknowledgements; they are sent only after those.
+            rows = await self._next(conn, sent, flight.ids if flight else [])
+            sent = await flight.acknowledged() if flight else []
+            flight = await self._send(rows) if rows else None
+            if flight or sent:
                 continue
             if time.monotonic() - reported > 1.0:
                 metrics.OUTBOX_BACKLOG.set(await backlog(conn))
                 reported = time.monotonic()
             await self._pause(stop, self._idle, clear=False)
+        if flight is not None:
+            sent = await flight.acknowledged()
         while rows := await self._next(conn, sent):
-            sent = await self._publish(rows)
-
-    async def publish_once(self, conn: AsyncConnection) -> int:
-        """Publish up to one batch of unsent rows in id order and mark them; return how many."""
-        sent = await self._publish(await self._next(conn, []))
-        if sent:
-            await self._next(conn, sent, limit=0)
-        return len(sent)
+            sent = await (await self._send(rows)).acknowledged()
 
     async def _next(
-        self, conn: AsyncConnection, sent: list[int], *, limit: int | None = None
+        self,
+        conn: Connection,
+        sent: list[int],
+        flying: list[int] | None = None,
+        *,
+        limit: int | None = None,
     ) -> list[Row]:
         """Mark the rows just published as sent and read the next unsent ones: one trip."""
-        params = {"sent": sent, "now": datetime.now(UTC), "limit": self._batch}
-        if limit is not None:
-            params["limit"] = limit
-        rows = (await conn.execute(_MARK_AND_NEXT, params)).all()
-        await conn.commit()
-        return cast(list[Row], rows)
+        skip = sent + (flying or [])
+        limit = self._batch if limit is None else limit
+        rows: list[Row] = await conn.fetch(_MARK_AND_NEXT, datetime.now(UTC), sent, skip, limit)
+        return rows
 
-    async def _publish(self, rows: list[Row]) -> list[int]:
-        """Send rows in order and wait for every acknowledgement; return their ids."""
-        if not rows:
-            return []
+    async def _send(self, rows: list[Row]) -> Flight:
+        """Hand rows to the producer in order; return them in flight."""
         futures = [
             await self._producer.send(
                 topic,
@@ -156,15 +166,9 @@ class Relay:
             )
             for _, event_id, topic, key, envelope in rows
         ]
-        # Wait for every send, even after a failure, so no send is still in flight when
-        # this relay gives up the lead and a new leader reconciles.
-        results = await asyncio.gather(*futures, return_exceptions=True)
-        failed = next((r for r in results if isinstance(r, BaseException)), None)
-        if failed is not None:
-            raise failed
-        return [row[0] for row in rows]
+        return Flight([row[0] for row in rows], futures)
 
-    async def reconcile(self, conn: AsyncConnection) -> int:
+    async def reconcile(self, conn: Connection) -> int:
         """Mark unsent rows that a previous leader published before it died; return how many."""
         if not await backlog(conn):
             return 0
@@ -179,16 +183,11 @@ class Relay:
         found = await published_tail(self._bootstrap, parts, self._batch)
         if not found:
             return 0
-        stmt = (
-            update(_OUTBOX)
-            .where(_UNSENT, _OUTBOX.c.event_id.in_(sorted(found)))
-            .values(sent_at=datetime.now(UTC))
-        )
-        marked = (await conn.execute(stmt)).rowcount
-        await conn.commit()
+        status = await conn.execute(_MARK_FOUND, datetime.now(UTC), sorted(found))
+        marked = int(status.split()[-1])
         if marked:
             log.warning("relay found %d events already published by a previous leader", marked)
-        return int(marked)
+        return marked
 
     async def _pause(self, stop: asyncio.Event, seconds: float, *, clear: bool = True) -> None:
         if clear:
@@ -200,30 +199,17 @@ class Relay:
         stopper.cancel()
 
 
-async def backlog(conn: AsyncConnection) -> int:
+async def backlog(conn: Connection) -> int:
     """Return how many outbox rows wait to be published."""
-    stmt = select(func.count()).select_from(_OUTBOX).where(_UNSENT)
-    value = (await conn.execute(stmt)).scalar_one()
-    await conn.commit()
-    return int(value)
+    return int(await conn.fetchval(_BACKLOG))
 
 
-async def _try_lead(conn: AsyncConnection) -> bool:
-    got = await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": RELAY_LOCK_KEY})
-    value = bool(got.scalar())
-    await conn.commit()
-    return value
-
-
-async def _resign(conn: AsyncConnection) -> None:
+async def _close(conn: Connection) -> None:
     try:
-        await conn.rollback()
-        await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": RELAY_LOCK_KEY})
-        await conn.commit()
-    except (DBAPIError, OSError) as exc:
-        # Close the connection rather than return it to the pool still holding the lock.
-        log.warning("relay could not release its lock cleanly, dropping the connection: %s", exc)
-        await conn.invalidate()
+        await conn.close(timeout=5)
+    except CLOSE_ERRORS as exc:
+        log.warning("relay connection did not close cleanly, dropping it: %s", exc)
+        conn.terminate()
 
 
 async def published_tail(bootstrap: str, parts: list[TopicPartition], depth: int) -> set[str]:
