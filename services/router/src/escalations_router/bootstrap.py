@@ -108,7 +108,11 @@ def build(settings: RouterSettings, config: Config) -> Deps:
         s.kafka_bootstrap_servers, "router-relay", linger_ms=0, max_batch_size=RELAY_BATCH_BYTES
     )
     relay = Relay(
-        partial(db.connect, s.database_url),
+        # The relay's marks need not wait for the disk: a mark lost with a Postgres crash
+        # leaves a row that looks unsent, and the next leader finds it in the topic's tail
+        # (``Relay.reconcile``). Every batch commit flushes them anyway, and the relay no
+        # longer waits for a WAL flush of its own on each round.
+        partial(db.connect, s.database_url, synchronous_commit="off"),
         producer,
         s.kafka_bootstrap_servers,
         batch=s.relay_batch,

@@ -77,9 +77,9 @@ def make_pool(url: str, *, size: int = 2) -> Pool:
     return pool
 
 
-async def connect(url: str) -> Connection:
+async def connect(url: str, **settings: str) -> Connection:
     """Return one connection outside the pool (the relay's), planning every execution too."""
-    return await asyncpg.connect(dsn(url), server_settings=_SETTINGS)
+    return await asyncpg.connect(dsn(url), server_settings={**_SETTINGS, **settings})
 
 
 def rows_of(model: type[M], records: Iterable[Record]) -> list[M]:

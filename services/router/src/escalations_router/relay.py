@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # Any constant works; it only has to be the same for every router instance.
 RELAY_LOCK_KEY = 0x6573_6361_6C61_7465
 EVENT_ID_HEADER = "event-id"
+TAIL_ROUNDS = 4
 RELAY_ERRORS: tuple[type[Exception], ...] = (*db.ERRORS, KafkaError)
 CLOSE_ERRORS: tuple[type[Exception], ...] = (*db.ERRORS, TimeoutError)
 Row = tuple[int, str, str, str, str]  # id, event id, topic, key, envelope as JSON text
@@ -180,7 +181,9 @@ class Relay:
             for topic in topics
             for p in sorted(await self._producer.partitions_for(topic))
         ]
-        found = await published_tail(self._bootstrap, parts, self._batch)
+        # A dead leader leaves at most one round in flight unmarked, plus the marks a Postgres
+        # crash took with it (they commit without waiting for the disk): look well past both.
+        found = await published_tail(self._bootstrap, parts, TAIL_ROUNDS * self._batch)
         if not found:
             return 0
         status = await conn.execute(_MARK_FOUND, datetime.now(UTC), sorted(found))
