@@ -15,27 +15,21 @@ Run: ``uv run python benchmarks/bench_router.py`` (not a test; about a minute).
 Before measuring, 10,000 escalations warm the broker's JIT and the router: a fresh Kafka
 otherwise spends most of its first minute compiling, on the same two cores.
 
-Figures (2026-11-25, this 2-core box, shared with other work; they swing with its load).
-Earlier today: 1,050-1,130 escalations/s; 250/s p50 14-15 ms, p99 41-47 ms; 1,000/s p50
-120-160 ms, p99 230-320 ms. Now, with other work running: 1,240-1,800 escalations/s;
-1,000/s p50 39-43 ms, p99 92-138 ms. Now, on a quiet box (load average 1.2): 2,153
-escalations/s; 250/s p50 8.4 ms, p99 16.6 ms; 1,000/s p50 23.2 ms, p99 51.7 ms. Targets
-NOT met.
-What changed since: (1) ``processed_events`` is keyed (event_id, consumer) and the router
-plans every execution: the old plan read every processed event on each batch, so Postgres
-CPU per escalation doubled from one run to the next (19 s instead of 8 s per 25,500);
-(2) batches and timer sweeps run on plain asyncpg (``db.py``) instead of SQLAlchemy's async
-layer, with loaded rows written back in the batch's one write statement: router CPU per
-batch of one escalation 2.2 -> 1.2 ms; (3) level 1 is resolved once per team per batch,
-the policy step plans with plain tuples and builds events only for what is due, and
-transient rows skip change tracking: in-process CPU per escalation in batches of 100
-about 525 -> 290 us; (4) uvloop and a frozen heap in the router process.
-What limits it: the whole box. Per escalation the router process spends about 0.45 ms of
-CPU (the batch about 0.3 ms, the relay and Kafka clients the rest), the broker about
-0.25 ms once warm, Postgres about 0.25 ms (seven index insertions on ``escalations`` alone)
-and the load generator about 0.2 ms: about 1.2 ms per escalation on two cores, so about
-1,600/s at best, not 3,000/s. At 1,000/s the box is more than half busy and a batch takes
-10-20 ms (a third of it in the write statement), which sets the latency.
+Figures (2026-11-25, this 2-core box). Earlier today: 1,050-1,130 escalations/s; 1,000/s
+p50 120-160 ms, p99 230-320 ms. After moving batches to plain asyncpg and trimming the core
+(see docs/architecture.md): 2,153/s; 250/s p50 8.4 ms, p99 16.6 ms; 1,000/s p50 23 ms, p99
+52 ms. Now: 2,668-2,695/s; 250/s p50 7.6-8.1 ms, p99 15.9-17.5 ms; 1,000/s p50 14.3-16.1
+ms, p99 45-47 ms. Targets NOT met.
+What changed last: (1) each batch is applied while the one before it writes and commits
+(``BatchProcessor.stage``): 2,000 -> 2,500/s; (2) the relay reads ahead while its sends wait
+for acknowledgements, batches up to 512 KB per partition (with 16 KB it fell a second
+behind), runs on asyncpg and marks rows without a WAL flush of its own; (3) here, the
+watcher long-polls (its 5 ms fetch wait cost the broker about 60 us per escalation) and
+five unmeasured seconds at 1,000/s warm the broker's paced code paths.
+What limits it: the router process is about 0.32 ms of CPU per escalation in a burst, so
+one core gives about 3,100/s, and the broker, Postgres and this load generator need about
+0.3 ms more on the other core. At 1,000/s a batch is about ten events: 8 ms to apply (5 ms
+of CPU), 6-7 ms to write and commit, then the relay's round and two Kafka hops.
 """
 
 from __future__ import annotations
