@@ -3,52 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 
 from devstack.stack import Stack
-from escalations.contracts.codec import build_event
-from escalations.contracts.envelope import encode
-from escalations.contracts.events import EscalationReceived
-from escalations.contracts.topics import INTAKE
 from escalations.core.config import loads_config
-from escalations.core.escalation import EscalationIn, PolicyArea, SourceKind
 from escalations.db.engine import make_engine
 from escalations_router import db
 from escalations_router.batch import BatchProcessor
 from escalations_router.core_decider import CoreDecider
 from tests.e2e.router.configs import config
+from tests.integration.router_records import Record, received
 
 pytestmark = pytest.mark.integration
 
 
-@dataclass(frozen=True)
-class Record:
-    """A consumed record, as the router sees it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes
-    value: bytes
-
-
-def _record(offset: int) -> Record:
-    esc_id = str(uuid.uuid4())
-    now = datetime.now(UTC)
-    payload = EscalationReceived(
-        escalation_id=esc_id,
-        source="concurrency-test",
-        source_kind=SourceKind.INTERNAL_TOOL,
-        received_at=now,
-        request=EscalationIn(title="Harassment", policy_area=PolicyArea.HARASSMENT, language="en"),
-    )
-    envelope = build_event(payload, subject=esc_id, source="/tests", time=now)
-    return Record(INTAKE, offset % 6, offset, envelope.key, encode(envelope))
+def _record(offset: int, esc_id: str | None = None) -> Record:
+    return received(offset, "concurrency-test", esc_id)
 
 
 async def _owners(stack: Stack, ids: list[str]) -> list[str]:

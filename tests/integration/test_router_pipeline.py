@@ -4,52 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
 
 from devstack.stack import Stack
-from escalations.contracts.codec import build_event
-from escalations.contracts.envelope import decode, encode
-from escalations.contracts.events import EscalationReceived
-from escalations.contracts.topics import INTAKE
+from escalations.contracts.envelope import decode
 from escalations.core.config import loads_config
-from escalations.core.escalation import EscalationIn, PolicyArea, SourceKind
 from escalations_router import db
 from escalations_router.batch import BatchProcessor, Staged, Touched
 from escalations_router.core_decider import CoreDecider
 from tests.e2e.router.configs import config
+from tests.integration.router_records import Record, received
 
 pytestmark = pytest.mark.integration
 TEAM = ["aoife", "bruno", "chen"]  # the harassment team of the test configuration
 
 
-@dataclass(frozen=True)
-class Record:
-    """A consumed record, as the router sees it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes
-    value: bytes
-
-
 def _record(offset: int, esc_id: str | None = None) -> Record:
-    esc_id = esc_id or str(uuid.uuid4())
-    now = datetime.now(UTC)
-    payload = EscalationReceived(
-        escalation_id=esc_id,
-        source="pipeline-test",
-        source_kind=SourceKind.INTERNAL_TOOL,
-        received_at=now,
-        request=EscalationIn(title="Harassment", policy_area=PolicyArea.HARASSMENT, language="en"),
-    )
-    envelope = build_event(payload, subject=esc_id, source="/tests", time=now)
-    return Record(INTAKE, 0, offset, envelope.key, encode(envelope))
+    return received(offset, "pipeline-test", esc_id)
 
 
 @pytest.fixture
