@@ -117,12 +117,12 @@ async def supervise(tasks: Sequence[asyncio.Task[None]], stop: asyncio.Event) ->
 GC_THRESHOLDS = (10_000, 10, 10)
 
 
-def settle_memory() -> None:
+def settle_memory(thresholds: tuple[int, int, int] = GC_THRESHOLDS) -> None:
     """Keep what start-up built out of every collection, and collect less often."""
     # Clients, configuration and imported modules live as long as the process; without
     # freezing them, each full pass walks all of them and pauses the loop for milliseconds.
     gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    gc.set_threshold(*thresholds)
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

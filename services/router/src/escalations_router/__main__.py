@@ -22,6 +22,10 @@ from escalations_router.consumer import consume
 from escalations_router.settings import RouterSettings
 
 log = logging.getLogger("escalations_router")
+# A batch of 500 keeps some 100,000 objects alive until it commits, and every young
+# collection walked them again: 5 % of the router's CPU in a burst went to collections that
+# found nothing (its garbage goes by reference counting). Collect ten times less often.
+GC_THRESHOLDS = (100_000, 20, 20)
 
 
 async def run(settings: RouterSettings, config: Config) -> None:
@@ -51,7 +55,7 @@ async def run(settings: RouterSettings, config: Config) -> None:
         asyncio.create_task(deps.watcher.run(stop), name="config"),
         asyncio.create_task(serve_health(app, s.http_host, s.http_port, stop), name="health"),
     ]
-    settle_memory()
+    settle_memory(GC_THRESHOLDS)
     log.info("router started")
     try:
         await supervise(tasks, stop)
