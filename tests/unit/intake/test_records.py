@@ -16,9 +16,9 @@ from escalations.contracts.codec import build_event, topic_of
 from escalations.contracts.envelope import encode
 from escalations.contracts.events import EscalationReceived
 from escalations.core.escalation import EscalationIn, SourceKind
+from escalations.partitioner import murmur2, partition_of
 from escalations_intake.auth import Principal, Scope
 from escalations_intake.ids import NAMESPACE, escalation_id, fresh_id
-from escalations_intake.partitioner import murmur2, partition_of
 from escalations_intake.publisher import Record
 from escalations_intake.received import received_record
 

@@ -17,11 +17,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from escalations.contracts.topics import INTAKE
 from escalations.core.escalation import SourceKind
 from escalations.db.engine import make_engine, make_sessions
+from escalations.partitioner import partition_of
 from escalations_intake.auth import KeyStore, Scope, store_key
 from escalations_intake.confighold import ConfigSource
 from escalations_intake.duplicates import LookupConnection, StoredIds, lookup_engine
 from escalations_intake.idempotency import IdempotencyStore
-from escalations_intake.partitioner import partition_of
 from escalations_intake.ratelimit import TokenBuckets
 from escalations_intake.settings import IntakeSettings
 

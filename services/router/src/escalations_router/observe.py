@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from escalations_router import metrics
 from escalations_router.state import Outcome
 from escalations_router.timers import fired_kinds
+
+
+@lru_cache(maxsize=4096)
+def _child(metric: Any, *labels: str) -> Any:
+    """Return a metric's child for these labels (``labels()`` checks and locks on every call)."""
+    return metric.labels(*labels)
 
 
 def observe(outcome: Outcome, now: datetime) -> None:
@@ -15,21 +23,21 @@ def observe(outcome: Outcome, now: datetime) -> None:
     if row is None:
         return
     for kind in fired_kinds(outcome):
-        metrics.TIMERS_FIRED.labels(kind).inc()
+        _child(metrics.TIMERS_FIRED, kind).inc()
     for change in outcome.changes:
         action = change.action
         if action in ("sla_warning", "sla_breached"):
             kind = change.budget or "resolve"
             counter = metrics.SLA_WARNINGS if action == "sla_warning" else metrics.SLA_BREACHES
-            counter.labels(row.tier, kind).inc()
+            _child(counter, row.tier, kind).inc()
             continue
         if action not in metrics.TRANSITIONS:
             continue
-        metrics.ESCALATIONS.labels(action, row.tier, row.team or "", row.source).inc()
+        _child(metrics.ESCALATIONS, action, row.tier, row.team or "", row.source).inc()
         elapsed = (now - row.received_at).total_seconds()
         if action == "assigned":
-            metrics.TIME_TO_ASSIGN.labels(row.tier).observe(elapsed)
+            _child(metrics.TIME_TO_ASSIGN, row.tier).observe(elapsed)
         elif action == "acknowledged":
-            metrics.TIME_TO_ACKNOWLEDGE.labels(row.tier).observe(elapsed)
+            _child(metrics.TIME_TO_ACKNOWLEDGE, row.tier).observe(elapsed)
         elif action == "resolved":
-            metrics.TIME_TO_RESOLVE.labels(row.tier).observe(elapsed)
+            _child(metrics.TIME_TO_RESOLVE, row.tier).observe(elapsed)
