@@ -19,9 +19,11 @@ def _child(metric: Any, *labels: str) -> Any:
 
 def observe(outcome: Outcome, now: datetime) -> None:
     """Count transitions, timers, SLA warnings and breaches, and time to assign/ack/resolve."""
-    row = outcome.row
-    if row is None:
+    if outcome.row is None:
         return
+    # Read once from the row's __dict__ (every column is there: ``rows.new_row``).
+    values = outcome.row.__dict__
+    tier, team, source = values["tier"], values["team"] or "", values["source"]
     for kind in fired_kinds(outcome):
         _child(metrics.TIMERS_FIRED, kind).inc()
     for change in outcome.changes:
@@ -29,15 +31,15 @@ def observe(outcome: Outcome, now: datetime) -> None:
         if action in ("sla_warning", "sla_breached"):
             kind = change.budget or "resolve"
             counter = metrics.SLA_WARNINGS if action == "sla_warning" else metrics.SLA_BREACHES
-            _child(counter, row.tier, kind).inc()
+            _child(counter, tier, kind).inc()
             continue
         if action not in metrics.TRANSITIONS:
             continue
-        _child(metrics.ESCALATIONS, action, row.tier, row.team or "", row.source).inc()
-        elapsed = (now - row.received_at).total_seconds()
+        _child(metrics.ESCALATIONS, action, tier, team, source).inc()
+        elapsed = (now - values["received_at"]).total_seconds()
         if action == "assigned":
-            _child(metrics.TIME_TO_ASSIGN, row.tier).observe(elapsed)
+            _child(metrics.TIME_TO_ASSIGN, tier).observe(elapsed)
         elif action == "acknowledged":
-            _child(metrics.TIME_TO_ACKNOWLEDGE, row.tier).observe(elapsed)
+            _child(metrics.TIME_TO_ACKNOWLEDGE, tier).observe(elapsed)
         elif action == "resolved":
-            _child(metrics.TIME_TO_RESOLVE, row.tier).observe(elapsed)
+            _child(metrics.TIME_TO_RESOLVE, tier).observe(elapsed)

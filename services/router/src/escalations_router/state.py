@@ -78,31 +78,34 @@ class Outcome:
 
 def summary(row: EscalationRow, request: EscalationIn | None = None) -> EscalationSummary:
     """Return the event view of a row (pass the request if it is at hand: saves parsing)."""
-    request = request or EscalationIn.model_validate(row.request)
+    # Every column of a router row is in its __dict__ (``rows.new_row``): read them there,
+    # not through the ORM's attribute descriptors (an event per escalation, a hot path).
+    values = row.__dict__
+    request = request or EscalationIn.model_validate(values["request"])
     return EscalationSummary(
-        id=row.id,
-        title=row.title,
+        id=values["id"],
+        title=values["title"],
         description=request.description,
         policy_area=request.policy_area,
         sensitive=is_sensitive(request.policy_area, graphic=request.signals.graphic),
-        tier=Tier(row.tier),
-        score=row.score,
-        status=Status(row.status),
-        team=row.team,
-        owner=row.owner,
-        level=row.level,
-        reports=row.reports,
-        source=row.source,
-        source_kind=SourceKind(row.source_kind),
+        tier=Tier(values["tier"]),
+        score=values["score"],
+        status=Status(values["status"]),
+        team=values["team"],
+        owner=values["owner"],
+        level=values["level"],
+        reports=values["reports"],
+        source=values["source"],
+        source_kind=SourceKind(values["source_kind"]),
         region=request.region,
         language=request.language,
         content_refs=tuple(request.content_refs),
         deadlines=Deadlines(
-            acknowledge_by=row.acknowledge_by,
-            resolve_by=row.resolve_by,
-            regulatory_deadline=row.regulatory_deadline,
+            acknowledge_by=values["acknowledge_by"],
+            resolve_by=values["resolve_by"],
+            regulatory_deadline=values["regulatory_deadline"],
         ),
-        created_at=row.created_at,
+        created_at=values["created_at"],
     )
 
 
