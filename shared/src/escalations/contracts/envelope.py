@@ -6,7 +6,7 @@ idempotent on the envelope ``id``. ``dataschema`` names the versioned payload sc
 
 from __future__ import annotations
 
-import uuid
+import os
 from datetime import datetime
 from typing import Any, Literal
 
@@ -74,8 +74,20 @@ def raw_envelope(
 
 
 def new_event_id() -> str:
-    """Return a fresh, unique event id."""
-    return str(uuid.uuid4())
+    """Return a fresh, unique event id: a random (version 4) UUID, as ``str(uuid.uuid4())``."""
+    return uuid_text(os.urandom(16), version=4)
+
+
+def uuid_text(raw: bytes, version: int) -> str:
+    """Return 16 bytes as a UUID string of ``version`` (RFC 4122 variant), as ``uuid`` would.
+
+    Without building ``UUID`` objects: half the cost, on every event the services write.
+    """
+    octets = bytearray(raw)
+    octets[6] = (octets[6] & 0x0F) | (version << 4)
+    octets[8] = (octets[8] & 0x3F) | 0x80
+    text = octets.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def encode(envelope: Envelope) -> bytes:
