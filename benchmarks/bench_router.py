@@ -15,21 +15,23 @@ Run: ``uv run python benchmarks/bench_router.py`` (not a test; about a minute).
 Before measuring, 10,000 escalations warm the broker's JIT and the router: a fresh Kafka
 otherwise spends most of its first minute compiling, on the same two cores.
 
-Figures (2026-11-25, this 2-core box). Earlier today: 1,050-1,130 escalations/s; 1,000/s
-p50 120-160 ms, p99 230-320 ms. After moving batches to plain asyncpg and trimming the core
-(see docs/architecture.md): 2,153/s; 250/s p50 8.4 ms, p99 16.6 ms; 1,000/s p50 23 ms, p99
-52 ms. Now: 2,668-2,695/s; 250/s p50 7.6-8.1 ms, p99 15.9-17.5 ms; 1,000/s p50 14.3-16.1
-ms, p99 45-47 ms. Targets NOT met.
+Figures (2026-11-25, this 2-core box; runs swing by a tenth). Earlier today: 1,050-1,130
+escalations/s; 1,000/s p50 120-160 ms, p99 230-320 ms. After moving batches to plain
+asyncpg and trimming the core (see docs/architecture.md): 2,153/s; 250/s p50 8.4 ms, p99
+16.6 ms; 1,000/s p50 23 ms, p99 52 ms. Now: 2,600-2,950/s; 250/s p50 7.9-8.7 ms, p99
+16-24 ms; 1,000/s p50 14-24 ms, p99 36-61 ms. Targets NOT met.
 What changed last: (1) each batch is applied while the one before it writes and commits
 (``BatchProcessor.stage``): 2,000 -> 2,500/s; (2) the relay reads ahead while its sends wait
 for acknowledgements, batches up to 512 KB per partition (with 16 KB it fell a second
-behind), runs on asyncpg and marks rows without a WAL flush of its own; (3) here, the
-watcher long-polls (its 5 ms fetch wait cost the broker about 60 us per escalation) and
-five unmeasured seconds at 1,000/s warm the broker's paced code paths.
-What limits it: the router process is about 0.32 ms of CPU per escalation in a burst, so
-one core gives about 3,100/s, and the broker, Postgres and this load generator need about
-0.3 ms more on the other core. At 1,000/s a batch is about ten events: 8 ms to apply (5 ms
-of CPU), 6-7 ms to write and commit, then the relay's round and two Kafka hops.
+behind), runs on asyncpg and marks rows without a WAL flush of its own; (3) the router
+collects young objects ten times less often (about +5 %); (4) here, the watcher long-polls
+(its 5 ms fetch wait cost the broker about 60 us per escalation), five unmeasured seconds
+at 1,000/s warm the broker's paced code paths, and this process does not collect cycles
+while it measures (its full collections took 100-200 ms each).
+What limits it: the whole box. In a burst the router process uses about 0.3 ms of CPU per
+escalation, and the broker, Postgres and this load generator about 0.3 ms more: both cores
+are busy. At 1,000/s a batch is about ten events: 8 ms to apply (5 ms of CPU), 6-7 ms to
+write and commit, then the relay's round and two Kafka hops.
 """
 
 from __future__ import annotations
