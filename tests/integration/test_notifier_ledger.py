@@ -10,40 +10,20 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from devstack.stack import Stack
-from escalations.db.engine import make_engine
 from escalations_notifier.channels import Message
 from escalations_notifier.ledger import Ledger, Outcome
-from tests.support import fresh_database
 
 pytestmark = pytest.mark.integration
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def database(stack: Stack) -> str:
-    """A migrated database of this module's own."""
-    assert stack.database_url is not None
-    return fresh_database(stack.database_url, "notifier_ledger_test")
-
-
 @pytest.fixture
-async def engine(database: str) -> AsyncIterator[AsyncEngine]:
-    """An engine on an emptied ledger."""
-    engine = make_engine(database)
-    async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE deliveries"))
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def ledger_of(engine: AsyncEngine) -> AsyncIterator[Callable[[float], Ledger]]:
+async def ledger_of(ledger_engine: AsyncEngine) -> AsyncIterator[Callable[[float], Ledger]]:
     """A maker of ledgers with a given lease; their held connections close after the test."""
     made: list[Ledger] = []
 
     def make(lease_seconds: float) -> Ledger:
-        made.append(Ledger(engine, lease_seconds))
+        made.append(Ledger(ledger_engine, lease_seconds))
         return made[-1]
 
     yield make
@@ -58,9 +38,9 @@ def msg(event: str, escalation: str = "x1", channel: str = "pagerduty") -> Messa
     )
 
 
-async def statuses(engine: AsyncEngine) -> dict[str, str]:
+async def statuses(ledger_engine: AsyncEngine) -> dict[str, str]:
     """Return event id -> status."""
-    async with engine.connect() as conn:
+    async with ledger_engine.connect() as conn:
         rows = await conn.execute(text("SELECT event_id, status FROM deliveries"))
         return {r[0]: r[1] for r in rows}
 
@@ -76,7 +56,7 @@ async def test_claim_owns_new_rows_only(ledger_of: Callable[[float], Ledger]) ->
 
 
 async def test_sent_rows_are_never_claimed_again(
-    engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
+    ledger_engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
 ) -> None:
     """After finish(sent), neither a redelivery nor the retry queue sends it again."""
     ledger = ledger_of(0.01)
@@ -85,17 +65,17 @@ async def test_sent_rows_are_never_claimed_again(
     await asyncio.sleep(0.05)
     assert (frozenset(), [], {"e1": "sent"}) == (
         (await ledger.claim([msg("e1")], [])).owned, await ledger.lease_due(10),
-        await statuses(engine),
+        await statuses(ledger_engine),
     )  # fmt: skip
 
 
 async def test_quiet_hours_skips_are_recorded(
-    engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
+    ledger_engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
 ) -> None:
     """A skipped message gets a final row with the reason, and is never sent."""
     ledger = ledger_of(60)
     claimed = await ledger.claim([], [(msg("e1"), "quiet hours 22:00-07:00 UTC")])
-    async with engine.connect() as conn:
+    async with ledger_engine.connect() as conn:
         row = (await conn.execute(text("SELECT status, last_error FROM deliveries"))).one()
     expected = ("skipped", "quiet hours 22:00-07:00 UTC")
     assert ({("e1", "ana", "pagerduty")}, frozenset(), expected) == (
@@ -144,7 +124,7 @@ async def test_paged_lists_open_pages_per_escalation(ledger_of: Callable[[float]
 
 
 async def test_replay_moves_parked_rows_back_once(
-    engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
+    ledger_engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
 ) -> None:
     """Replay only touches dead-lettered rows, and only once."""
     ledger = ledger_of(60)
@@ -155,7 +135,10 @@ async def test_replay_moves_parked_rows_back_once(
     assert (1, [("e1", "ana", "pagerduty")], []) == (
         await ledger.parked(), await ledger.replay(keys), await ledger.replay(keys),
     )  # fmt: skip
-    assert ({"e1": "retrying", "e2": "sent"}, 0) == (await statuses(engine), await ledger.parked())
+    assert ({"e1": "retrying", "e2": "sent"}, 0) == (
+        await statuses(ledger_engine),
+        await ledger.parked(),
+    )
 
 
 async def test_one_batch_claim_of_a_thousand_messages(ledger_of: Callable[[float], Ledger]) -> None:
@@ -166,7 +149,7 @@ async def test_one_batch_claim_of_a_thousand_messages(ledger_of: Callable[[float
 
 
 async def test_a_claim_keeps_body_and_event_time_exactly(
-    engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
+    ledger_engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
 ) -> None:
     """What a retry needs comes back as written: the nested body and the event time."""
     body = {"n": "e1", "nested": {"list": [1, "two", None], "quote": 'a "b" \\u00e9'}}

@@ -12,19 +12,16 @@ from aiokafka import TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from devstack.stack import Stack
 from escalations.contracts.codec import build_event
 from escalations.contracts.envelope import Envelope, encode
 from escalations.contracts.events import EscalationAssigned
 from escalations.core.escalation import Tier
-from escalations.db.engine import make_engine
 from escalations_notifier.breaker import Breakers
 from escalations_notifier.channels import Message
 from escalations_notifier.consumer import Notifier
 from escalations_notifier.deliver import Deliverer, RetryPolicy
 from escalations_notifier.ledger import Ledger
 from escalations_notifier.pipeline import consume
-from tests.support import fresh_database
 from tests.unit.notifier.fixtures import NOW, planner, summary
 
 pytestmark = pytest.mark.integration
@@ -86,27 +83,10 @@ class Producer:
         raise AssertionError("nothing is parked in these tests")
 
 
-@pytest.fixture(scope="module")
-def database(stack: Stack) -> str:
-    """A migrated database of this module's own."""
-    assert stack.database_url is not None
-    return fresh_database(stack.database_url, "notifier_pipeline_test")
-
-
 @pytest.fixture
-async def engine(database: str) -> AsyncIterator[AsyncEngine]:
-    """An engine on an emptied ledger."""
-    engine = make_engine(database)
-    async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE deliveries"))
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def ledger(engine: AsyncEngine) -> AsyncIterator[Ledger]:
+async def ledger(ledger_engine: AsyncEngine) -> AsyncIterator[Ledger]:
     """The ledger, its held connections closed after the test."""
-    ledger = Ledger(engine, 60)
+    ledger = Ledger(ledger_engine, 60)
     yield ledger
     await ledger.close()
 
@@ -131,20 +111,20 @@ async def run(ledger: Ledger, channel: Channel, batches: list[list[Envelope]]) -
     return consumer
 
 
-async def statuses(engine: AsyncEngine) -> dict[str, tuple[str, str | None]]:
+async def statuses(ledger_engine: AsyncEngine) -> dict[str, tuple[str, str | None]]:
     """Return event id -> (status, last error)."""
-    async with engine.connect() as conn:
+    async with ledger_engine.connect() as conn:
         rows = await conn.execute(text("SELECT event_id, status, last_error FROM deliveries"))
         return {r[0]: (r[1], r[2]) for r in rows}
 
 
 async def test_a_later_batch_of_the_same_escalation_waits_for_the_claim_before_it(
-    engine: AsyncEngine, ledger: Ledger
+    ledger_engine: AsyncEngine, ledger: Ledger
 ) -> None:
     """Batch 1's claim is held up; batch 2 (same escalation) waits, then queues behind it."""
     first, other, second = assigned("x1"), assigned("y1"), assigned("x1")
     channel = Channel(delay=0.2)
-    async with engine.connect() as blocker:
+    async with ledger_engine.connect() as blocker:
         # An uncommitted row with batch 1's key makes its claim wait for this transaction.
         held_up = await blocker.begin()
         await blocker.execute(
@@ -157,7 +137,7 @@ async def test_a_later_batch_of_the_same_escalation_waits_for_the_claim_before_i
         await asyncio.sleep(0.3)
         await held_up.rollback()
     consumer = await running
-    found = await statuses(engine)
+    found = await statuses(ledger_engine)
     assert (
         {first.id: ("sent", None), other.id: ("sent", None), second.id: ("retrying", "queued")},
         sorted([first.id, other.id]),
@@ -166,13 +146,13 @@ async def test_a_later_batch_of_the_same_escalation_waits_for_the_claim_before_i
 
 
 async def test_many_unrelated_batches_claimed_side_by_side_are_each_sent_once(
-    engine: AsyncEngine, ledger: Ledger
+    ledger_engine: AsyncEngine, ledger: Ledger
 ) -> None:
     """Forty batches of new escalations: every page is sent exactly once, every row is sent."""
     batches = [[assigned(f"x{b}-{i}") for i in range(5)] for b in range(40)]
     channel = Channel(delay=0.005)
     consumer = await run(ledger, channel, batches)
-    found = await statuses(engine)
+    found = await statuses(ledger_engine)
     wanted = {e.id for batch in batches for e in batch}
     assert (Counter(dict.fromkeys(wanted, 1)), {"sent"}, {TP: 200}) == (
         Counter(channel.sent), {s for s, _ in found.values()}, consumer.commits[-1],

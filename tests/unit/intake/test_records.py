@@ -13,12 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from escalations.contracts.codec import build_event, topic_of
-from escalations.contracts.envelope import encode
+from escalations.contracts.envelope import encode, new_event_id
 from escalations.contracts.events import EscalationReceived
 from escalations.core.escalation import EscalationIn, SourceKind
 from escalations.partitioner import murmur2, partition_of
 from escalations_intake.auth import Principal, Scope
-from escalations_intake.ids import NAMESPACE, escalation_id, fresh_id
+from escalations_intake.ids import NAMESPACE, escalation_id
 from escalations_intake.publisher import Record
 from escalations_intake.received import received_record
 
@@ -134,7 +134,7 @@ def test_escalation_ids_are_the_uuid5_of_source_and_external_id(
 
 def test_fresh_ids_are_random_version_4_uuids() -> None:
     """Event ids parse as version 4 RFC 4122 UUIDs, print the same, and do not repeat."""
-    ids = [fresh_id() for _ in range(1000)]
+    ids = [new_event_id() for _ in range(1000)]
     parsed = [uuid.UUID(i) for i in ids]
     assert ({4}, {uuid.RFC_4122}, ids) == (
         {p.version for p in parsed},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from escalations.contracts.envelope import new_event_id, uuid_text
+from escalations.contracts.envelope import uuid_text
 
 # Fixed namespace for this product; changing it would split every existing escalation.
 NAMESPACE = uuid.UUID("6f1c1d2e-3b5a-5e0f-9a47-2c6d1f0e8b31")
@@ -22,7 +22,3 @@ def escalation_id(source: str, external_id: str | None) -> str:
         return str(uuid.uuid4())
     digest = hashlib.sha1(_NAMESPACE_BYTES + f"{source}\x1f{external_id}".encode())  # noqa: S324  # UUIDv5 is defined on SHA-1; an id, not a secret
     return uuid_text(digest.digest()[:16], version=5)
-
-
-# A random (version 4) UUID string, as ``str(uuid.uuid4())``.
-fresh_id = new_event_id

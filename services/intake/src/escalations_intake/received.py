@@ -13,12 +13,11 @@ from datetime import datetime
 
 import orjson
 
-from escalations.contracts.envelope import raw_envelope
+from escalations.contracts.envelope import new_event_id, raw_envelope
 from escalations.contracts.events import EscalationReceived
 from escalations.contracts.registry import EVENT_TYPE_OF, EVENT_TYPES
 from escalations.core.escalation import EscalationIn
 from escalations_intake.auth import Principal
-from escalations_intake.ids import fresh_id
 from escalations_intake.publisher import Record
 
 EVENT_TYPE = EVENT_TYPE_OF[EscalationReceived]
@@ -37,7 +36,7 @@ def received_record(
     event_id: str | None = None,
 ) -> Record:
     """Return the record of an accepted escalation, keyed by its escalation id."""
-    event_id = event_id or fresh_id()
+    event_id = event_id or new_event_id()
     data = {
         "escalation_id": esc_id,
         "source": principal.source,

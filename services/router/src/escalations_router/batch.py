@@ -72,7 +72,6 @@ COMMANDS: dict[type[BaseModel], Handler] = {
     ReassignRequested: on_reassign,
 }
 SCHEDULE_COMMANDS = (OverrideRequested, TimeOffRequested)
-YIELD_EVERY = 50
 
 
 @dataclass(frozen=True)
@@ -259,12 +258,8 @@ class BatchProcessor:
             seen.update((p, h) for p, h in previous.people.items() if p in people)
         decider.book = LoadBook(seen, decider.book.window)
         batch = Batch(connection, now, rows, clocks, decider)
-        for n, item in enumerate(todo, 1):
+        for item in todo:
             await self._apply(batch, item)
-            if n % YIELD_EVERY == 0:
-                # Let the relay and the Kafka clients run: a big batch is otherwise a tenth
-                # of a second of this loop alone, and the relay falls behind it.
-                await asyncio.sleep(0)
         for record, error in poison:
             if dead_letter_id(record) not in done:
                 _park(batch.writes, record, "undecodable", error, now, mark=True)

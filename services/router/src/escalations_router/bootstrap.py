@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -54,24 +53,16 @@ class Deps:
 
 
 def _engine(url: str) -> AsyncEngine:
-    """Return the engine; JSONB through orjson, as stdlib json was a tenth of a batch's time.
+    """Return the engine of the readiness check: one connection, with the router's settings.
 
-    No pre-ping: it costs three round trips (BEGIN, ping, ROLLBACK) per checkout, on every
-    batch. A connection that died with Postgres fails its first statement instead, and every
-    caller retries a database error (the failed connection is dropped from the pool).
-
-    Only the readiness check uses it; batches and timer sweeps use the plain asyncpg pool
-    (``db.make_pool``) and the relay a connection of its own (``db.connect``). Custom plans
-    only, for the reason given there.
+    Batches and timer sweeps use the plain asyncpg pool (``db.make_pool``) and the relay a
+    connection of its own (``db.connect``); a probe must not wait behind them for one.
     """
     return create_async_engine(
         url,
-        pool_size=5,
-        max_overflow=5,
-        pool_pre_ping=False,
-        connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
-        json_serializer=lambda value: orjson.dumps(value).decode(),
-        json_deserializer=orjson.loads,
+        pool_size=1,
+        max_overflow=1,
+        connect_args={"server_settings": db.SERVER_SETTINGS},
     )
 
 

@@ -46,7 +46,7 @@ async def _prepare(connection: Connection) -> None:
         )
 
 
-_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
+SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
 
 
 async def _keep(connection: Connection) -> None:
@@ -72,14 +72,14 @@ def make_pool(url: str, *, size: int = 2) -> Pool:
         max_size=size,
         init=_prepare,
         reset=_keep,
-        server_settings=_SETTINGS,
+        server_settings=SERVER_SETTINGS,
     )
     return pool
 
 
 async def connect(url: str, **settings: str) -> Connection:
     """Return one connection outside the pool (the relay's), planning every execution too."""
-    return await asyncpg.connect(dsn(url), server_settings={**_SETTINGS, **settings})
+    return await asyncpg.connect(dsn(url), server_settings={**SERVER_SETTINGS, **settings})
 
 
 def rows_of(model: type[M], records: Iterable[Record]) -> list[M]:

@@ -58,11 +58,8 @@ class LoadBook:
             person: PersonHistory(
                 last_assigned_at=self.history[person].last_assigned_at,
                 open_count=self.history[person].open_count,
-                # What ``rows`` writes, without the text round trip (it gives back equal
-                # instants).
-                graphic_at=tuple(s for s in self.history[person].graphic_at if s > since)[
-                    -MAX_STAMPS:
-                ],
+                # What ``rows`` writes, without the text round trip (equal instants).
+                graphic_at=_recent(self.history[person].graphic_at, since),
             )
             for person in self.changed
         }
@@ -76,15 +73,16 @@ class LoadBook:
                 "last": self.history[person].last_assigned_at,
                 "open": self.history[person].open_count,
                 "added": self.assigned_now[person],
-                "graphic": _recent(self.history[person].graphic_at, since),
+                "graphic": [s.isoformat() for s in _recent(self.history[person].graphic_at, since)],
                 "now": now,
             }
             for person in sorted(self.changed)
         ]
 
 
-def _recent(stamps: tuple[datetime, ...], since: datetime) -> list[str]:
-    return [s.isoformat() for s in stamps if s > since][-MAX_STAMPS:]
+def _recent(stamps: tuple[datetime, ...], since: datetime) -> tuple[datetime, ...]:
+    """Return the stamps inside the window, at most the last ``MAX_STAMPS``."""
+    return tuple(s for s in stamps if s > since)[-MAX_STAMPS:]
 
 
 # One statement creates missing rows and locks all of them, in person order (the VALUES are

@@ -147,13 +147,11 @@ class Relay:
         conn: Connection,
         sent: list[int],
         flying: list[int] | None = None,
-        *,
-        limit: int | None = None,
     ) -> list[Row]:
         """Mark the rows just published as sent and read the next unsent ones: one trip."""
         skip = sent + (flying or [])
-        limit = self._batch if limit is None else limit
-        rows: list[Row] = await conn.fetch(_MARK_AND_NEXT, datetime.now(UTC), sent, skip, limit)
+        now = datetime.now(UTC)
+        rows: list[Row] = await conn.fetch(_MARK_AND_NEXT, now, sent, skip, self._batch)
         return rows
 
     async def _send(self, rows: list[Row]) -> Flight:
