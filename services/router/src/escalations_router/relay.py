@@ -59,13 +59,24 @@ class Flight:
 
     def __init__(self, ids: list[int], futures: list[asyncio.Future[Any]]) -> None:
         self.ids = ids
-        self._futures = futures
+        # Wait for every send, even after a failure, so no send is still in flight when
+        # this relay gives up the lead and a new leader reconciles.
+        self._landing = asyncio.gather(*futures, return_exceptions=True)
+
+    def landed(self) -> bool:
+        """Return whether every send has been acknowledged or has failed."""
+        return self._landing.done()
+
+    async def landed_or(self, wake: asyncio.Event) -> None:
+        """Wait until every send has landed, or ``wake`` is set."""
+        waiter = asyncio.create_task(wake.wait())
+        either: set[asyncio.Future[Any]] = {waiter, self._landing}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
 
     async def acknowledged(self) -> list[int]:
         """Wait for every acknowledgement; return the ids, or raise the first failure."""
-        # Wait for every send, even after a failure, so no send is still in flight when
-        # this relay gives up the lead and a new leader reconciles.
-        results = await asyncio.gather(*self._futures, return_exceptions=True)
+        results = await self._landing
         failed = next((r for r in results if isinstance(r, BaseException)), None)
         if failed is not None:
             raise failed
@@ -120,25 +131,38 @@ class Relay:
         log.info("relay leads: reconciling the outbox with the topics")
         await self.reconcile(conn)
         reported = 0.0
+        # Acknowledged by Kafka, not yet marked sent: the next read marks them.
         sent: list[int] = []
         flight: Flight | None = None
         while not stop.is_set():
             # Clear before looking: a wake that comes while this round reads the outbox is
             # then still set when the relay waits, instead of being lost for an idle period.
             self._wake.clear()
-            # The next rows are read (and the last acknowledged ones marked) while the rows
-            # in flight wait for their acknowledgements; they are sent only after those.
             rows = await self._next(conn, sent, flight.ids if flight else [])
             sent = await flight.acknowledged() if flight else []
             flight = await self._send(rows) if rows else None
-            if flight or sent:
+            if len(rows) == self._batch:
+                # A backlog: read (and mark) the next rows while these wait for their
+                # acknowledgements; they are sent only after those.
+                continue
+            # Caught up: read again once a batch commits (a wake), even while these rows
+            # fly. The marks ride on that read, or on the idle poll: one statement per
+            # committed batch, not three (read, read ahead, mark). A crash in between
+            # leaves published rows unmarked; a new leader finds them in the topics' tail
+            # (``reconcile``).
+            if flight is not None and not self._wake.is_set():
+                await flight.landed_or(self._wake)
+            if flight is not None and flight.landed():
+                sent += await flight.acknowledged()
+                flight = None
+            if self._wake.is_set():
                 continue
             if time.monotonic() - reported > 1.0:
-                metrics.OUTBOX_BACKLOG.set(await backlog(conn))
+                metrics.OUTBOX_BACKLOG.set(max(0, await backlog(conn) - len(sent)))
                 reported = time.monotonic()
             await self._pause(stop, self._idle, clear=False)
         if flight is not None:
-            sent = await flight.acknowledged()
+            sent += await flight.acknowledged()
         while rows := await self._next(conn, sent):
             sent = await (await self._send(rows)).acknowledged()
 
