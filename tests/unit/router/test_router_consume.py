@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from escalations_router.batch import Staged, Touched
-from escalations_router.consumer import _stage
+from escalations_router.consumer import Rebalance, _stage
 
 NOTHING = Touched(frozenset(), frozenset(), False)
 
@@ -89,3 +89,67 @@ async def test_a_failed_batch_over_a_committed_one_is_applied_again_alone() -> N
     )
     assert [(["b1"], True), (["b1"], False)] == processor.calls
     assert ["b"] == done
+
+
+class Consumer:
+    """Records offset commits; a test may hold one in flight."""
+
+    def __init__(self) -> None:
+        self.commits: list[dict[Any, int]] = []
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+        self.release.set()
+        self.landed = asyncio.Event()
+
+    async def commit(self, offsets: dict[Any, int]) -> None:
+        self.entered.set()
+        await self.release.wait()
+        self.commits.append(dict(offsets))
+        self.landed.set()
+
+
+async def _commits(consumer: Consumer, count: int) -> list[dict[Any, int]]:
+    async with asyncio.timeout(5):
+        while len(consumer.commits) < count:
+            await consumer.landed.wait()
+            consumer.landed.clear()
+    return consumer.commits
+
+
+async def test_offsets_of_several_batches_go_in_one_commit_per_interval() -> None:
+    """Batches commit every few ms; their offsets reach Kafka together, the latest winning."""
+    rebalance = Rebalance(commit_interval=0.2)
+    consumer = Consumer()
+    for offset in (10, 20, 30):
+        rebalance.offsets_after(consumer, {"p0": offset, f"p{offset}": 1}, lambda: None)()
+        await asyncio.sleep(0)
+    assert [] == consumer.commits  # the interval has not passed
+    assert [{"p0": 30, "p10": 1, "p20": 1, "p30": 1}] == await _commits(consumer, 1)
+    await asyncio.sleep(0.3)
+    assert 1 == len(consumer.commits)
+
+
+async def test_offsets_due_while_a_commit_is_in_flight_follow_it() -> None:
+    """Nothing is stranded: offsets queued during a commit go in the next one."""
+    rebalance = Rebalance(commit_interval=0.01)
+    consumer = Consumer()
+    consumer.release.clear()
+    rebalance.offsets_after(consumer, {"p0": 1}, lambda: None)()
+    await consumer.entered.wait()  # the first commit is now in flight
+    rebalance.offsets_after(consumer, {"p0": 2}, lambda: None)()
+    consumer.release.set()
+    assert [{"p0": 1}, {"p0": 2}] == await _commits(consumer, 2)
+
+
+async def test_settle_commits_the_offsets_due_at_once() -> None:
+    """A rebalance or a stop does not wait for the interval: the partitions move committed."""
+    rebalance = Rebalance(commit_interval=60)
+    consumer = Consumer()
+    woken: list[str] = []
+    rebalance.offsets_after(consumer, {"p0": 7}, lambda: woken.append("relay"))()
+    async with asyncio.timeout(5):
+        await rebalance.settle()
+    assert ["relay"] == woken
+    assert [{"p0": 7}] == consumer.commits
+    assert rebalance.committing is None
+    assert not rebalance.due
