@@ -77,3 +77,39 @@ def test_golden_received_sample_still_parses() -> None:
     raw = (Path(samples.__file__).parent / "escalation.received.json").read_bytes()
     assert "escalation.received" == decode(raw).type
     parse_payload(decode(raw))
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"title": "\v" + "x" * 200}, "title"),
+        ({"description": " " + "x" * 20_000}, "description"),
+        ({"external_id": "x" * 200 + "\n"}, "external_id"),
+        ({"reporter": {"contact": " " * 321}}, "reporter.contact"),
+        ({"content_refs": [{"kind": "pin", "id": " " + "1" * 200}]}, "content_refs.0.id"),
+    ],
+)
+def test_text_longer_than_the_schema_allows_is_refused_before_stripping(
+    extra: dict[str, Any], field: str
+) -> None:
+    """The schema bounds text as sent: stripping does not bring a long text within it."""
+    with pytest.raises(ValidationError) as caught:
+        EscalationIn.model_validate({**BASE, **extra})
+    (error,) = caught.value.errors()
+    assert field == ".".join(str(part) for part in error["loc"])
+    assert "string_too_long" == error["type"]
+
+
+def test_surrounding_whitespace_within_the_limit_is_stripped() -> None:
+    """Text within its limit as sent is kept, without the whitespace around it."""
+    esc = EscalationIn.model_validate({**BASE, "title": " " + "x" * 199})
+    assert "x" * 199 == esc.title
+
+
+def test_a_blank_title_is_refused() -> None:
+    """Whitespace alone is no title, though it is within the bounds as sent."""
+    with pytest.raises(ValidationError) as caught:
+        EscalationIn.model_validate({**BASE, "title": " \t "})
+    (error,) = caught.value.errors()
+    assert ("title",) == error["loc"]
+    assert "string_blank" == error["type"]

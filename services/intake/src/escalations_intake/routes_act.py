@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from escalations.contracts.events import (
     AcknowledgeRequested,
@@ -15,6 +15,7 @@ from escalations.contracts.events import (
     ResolveRequested,
 )
 from escalations.core.config import Config
+from escalations.core.escalation import stripped
 from escalations.db.models import EscalationRow
 from escalations_intake.auth import Actor, Principal
 from escalations_intake.bootstrap import Deps
@@ -33,7 +34,8 @@ PersonId = Annotated[
         examples=["aoife"],
     ),
 ]
-_STRICT = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+# Checked as sent, like the escalation body (``escalations.core.escalation``).
+_STRICT = ConfigDict(frozen=True, extra="forbid")
 
 
 class AcknowledgeBody(BaseModel):
@@ -49,9 +51,14 @@ class ResolveBody(BaseModel):
     model_config = _STRICT
     by: PersonId
     resolution: Resolution = Field(description="How the escalation was closed")
-    note: Annotated[str, Field(max_length=5000, description="Free text for the history")] | None = (
-        None
-    )
+    note: (
+        Annotated[
+            str,
+            Field(max_length=5000, description="Free text for the history"),
+            AfterValidator(stripped),
+        ]
+        | None
+    ) = None
 
 
 class ReassignBody(BaseModel):
@@ -60,7 +67,14 @@ class ReassignBody(BaseModel):
     model_config = _STRICT
     by: PersonId
     to: PersonId
-    reason: Annotated[str, Field(max_length=2000, description="Why, for the history")] | None = None
+    reason: (
+        Annotated[
+            str,
+            Field(max_length=2000, description="Why, for the history"),
+            AfterValidator(stripped),
+        ]
+        | None
+    ) = None
 
 
 class CommandAccepted(BaseModel):

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Self
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from escalations.contracts.events import OverrideRequested, TimeOffRequested
 from escalations.core.config import Config
+from escalations.core.escalation import stripped
 from escalations.core.schedules import oncall
 from escalations_intake.auth import Principal, Reader, Scheduler
 from escalations_intake.bodies import Timestamp
@@ -21,7 +22,8 @@ from escalations_intake.routes_act import PersonId, known_person
 from escalations_intake.schedule_store import windows
 
 router = APIRouter(prefix="/v1", tags=["schedules"])
-_STRICT = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+# Checked as sent, like the escalation body (``escalations.core.escalation``).
+_STRICT = ConfigDict(frozen=True, extra="forbid")
 MAX_OVERRIDE = timedelta(days=90)
 MAX_TIME_OFF = timedelta(days=366)
 TeamId = Annotated[
@@ -57,7 +59,12 @@ class OverrideBody(_Window):
 class TimeOffBody(_Window):
     """A person is skipped by every rotation in a window."""
 
-    reason: Annotated[str, Field(max_length=500, description="Shown in the history")] | None = None
+    reason: (
+        Annotated[
+            str, Field(max_length=500, description="Shown in the history"), AfterValidator(stripped)
+        ]
+        | None
+    ) = None
 
 
 class ScheduleAccepted(BaseModel):

@@ -26,7 +26,7 @@ HORIZON = timedelta(days=14)
 class SimulateRequest(EscalationIn):
     """An escalation as for create, plus the instant to simulate at."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     at: Timestamp | None = Field(None, description="Instant it arrives (default now)")
     source_kind: SourceKind | None = Field(

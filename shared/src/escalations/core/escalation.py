@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     UrlConstraints,
 )
+from pydantic_core import PydanticCustomError
 
 
 class PolicyArea(StrEnum):
@@ -118,7 +119,11 @@ class Tier(StrEnum):
         return self if self.rank <= other.rank else other
 
 
-_STRICT = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+# Text is checked as sent, against the same bounds and patterns as the published schema,
+# and stripped of surrounding whitespace afterwards (``stripped``, ``not_blank``). Stripping
+# first, as pydantic's ``str_strip_whitespace`` does, would accept text longer than the
+# schema allows.
+_STRICT = ConfigDict(frozen=True, extra="forbid")
 
 MAX_URL = 2048
 
@@ -143,7 +148,22 @@ HttpUrl = Annotated[
     UrlConstraints(allowed_schemes=["http", "https"], max_length=MAX_URL),
     AfterValidator(_short_url),
 ]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def stripped(value: str) -> str:
+    """Return text without surrounding whitespace (after its bounds were checked)."""
+    return value.strip()
+
+
+def not_blank(value: str) -> str:
+    """Return text without surrounding whitespace; refuse text that is only whitespace."""
+    text = value.strip()
+    if not text:
+        raise PydanticCustomError("string_blank", "Text should not be blank")
+    return text
+
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(not_blank)]
 Flag = Annotated[bool, Field(strict=True)]
 Count = Annotated[int, Field(ge=0, le=10**15, strict=True)]
 
@@ -164,7 +184,7 @@ class ContentRef(BaseModel):
     model_config = _STRICT
 
     kind: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
-    id: Annotated[str, Field(min_length=1, max_length=200)]
+    id: ShortText
     url: HttpUrl | None = None
 
 
@@ -203,7 +223,7 @@ class Regulatory(BaseModel):
     regime: Regime = Regime.NONE
     received_at: Timestamp | None = None
     deadline: Timestamp | None = None
-    reference: Annotated[str, Field(max_length=200)] | None = None
+    reference: Annotated[str, Field(max_length=200), AfterValidator(stripped)] | None = None
 
 
 class Reporter(BaseModel):
@@ -211,8 +231,8 @@ class Reporter(BaseModel):
 
     model_config = _STRICT
 
-    name: Annotated[str, Field(max_length=200)] | None = None
-    contact: Annotated[str, Field(max_length=320)] | None = None
+    name: Annotated[str, Field(max_length=200), AfterValidator(stripped)] | None = None
+    contact: Annotated[str, Field(max_length=320), AfterValidator(stripped)] | None = None
 
 
 class EscalationIn(BaseModel):
@@ -220,9 +240,9 @@ class EscalationIn(BaseModel):
 
     model_config = _STRICT
 
-    external_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    external_id: ShortText | None = None
     title: ShortText
-    description: Annotated[str, Field(max_length=20_000)] | None = None
+    description: Annotated[str, Field(max_length=20_000), AfterValidator(stripped)] | None = None
     policy_area: PolicyArea
     content_refs: Annotated[list[ContentRef], Field(max_length=100)] = []
     region: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
