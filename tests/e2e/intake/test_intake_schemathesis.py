@@ -29,7 +29,15 @@ def test_live_server_serves_this_document(intake: Intake) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+# Derandomized: the same examples every run. Random ones found real bugs, and also false
+# alarms where a mutated Authorization header is replaced by the valid key sent below.
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+    derandomize=True,
+)
 def test_api_conforms_to_its_openapi(case: schemathesis.Case[Any], intake: Intake) -> None:
     """Generated requests never get a 5xx, and every response matches the document."""
     response = case.call(
