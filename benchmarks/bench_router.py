@@ -15,27 +15,23 @@ Run: ``uv run python benchmarks/bench_router.py`` (not a test; about a minute).
 Before measuring, 10,000 escalations warm the broker's JIT and the router: a fresh Kafka
 otherwise spends most of its first minute compiling, on the same two cores.
 
-Figures (2026-11-25, this 2-core box; runs swing by a tenth). Earlier today: 1,050-1,130
-escalations/s; 1,000/s p50 120-160 ms, p99 230-320 ms. After moving batches to plain
-asyncpg and trimming the core (see docs/architecture.md): 2,153/s; 250/s p50 8.4 ms, p99
-16.6 ms; 1,000/s p50 23 ms, p99 52 ms. Now: 2,600-2,950/s; 250/s p50 7.9-8.7 ms, p99
-16-24 ms; 1,000/s p50 14-24 ms, p99 36-61 ms. Targets NOT met.
-What changed last: (1) each batch is applied while the one before it writes and commits
-(``BatchProcessor.stage``): 2,000 -> 2,500/s; (2) the relay reads ahead while its sends wait
-for acknowledgements, batches up to 512 KB per partition (with 16 KB it fell a second
-behind), runs on asyncpg and marks rows without a WAL flush of its own; (3) the router
-collects young objects ten times less often (about +5 %); (4) here, the watcher long-polls
-(its 5 ms fetch wait cost the broker about 60 us per escalation), five unmeasured seconds
-at 1,000/s warm the broker's paced code paths, and this process does not collect cycles
-while it measures (its full collections took 100-200 ms each).
+Figures (2026-11-25, this 2-core box; runs swing by a tenth, the 1,000/s p99 by half).
+Earlier: 1,050-1,130 escalations/s, 1,000/s p99 230-320 ms; then 2,153/s, p99 52 ms; then
+2,600-2,950/s, 250/s p99 16-24 ms, 1,000/s p50 14-24 ms and p99 36-61 ms. Now: 2,500-
+2,750/s; 250/s p50 7.8-8.5 ms, p99 10-12 ms; 1,000/s p50 14-24 ms, p99 29-64 ms (29 and
+30 ms in the two quiet runs of four). Targets NOT met.
+What changed last: (1) the broker compiles with C1 only (``KAFKA_JVM``); (2) the paced
+envelopes are built before the clock starts; (3) in the router, the relay takes one
+statement per committed batch instead of three, and offsets go to Kafka at most every
+250 ms instead of after every batch. Before those, on the same day: 1,000/s p50 34 ms, p99
+74 ms; 250/s p99 23 ms.
 What limits it: the whole box. In a burst the router process uses about 0.3 ms of CPU per
 escalation, and the broker, Postgres and this load generator about 0.3 ms more: both cores
-are busy. At 1,000/s a batch is about ten events: 8 ms to apply (5 ms of CPU), 6-7 ms to
-write and commit, then the relay's round and two Kafka hops.
-The 1,000/s figure depends on how warm the broker is: five 8 s phases at 1,000/s in a row
-gave broker CPU per escalation 660, 460, 250, 260, 160 us and p50/p99 39/76, 30/69, 22/49,
-19/138 (a stall), 14/33 ms. A 30 s paced warm-up instead of 5 s was tried: 39-44 ms p99,
-within the run-to-run swing, so the shorter one stays.
+are busy. At 1,000/s a batch is about ten events and every process pays per request: the
+router about 0.57 ms of CPU per escalation, the broker 0.25, Postgres 0.34, this process
+0.17. Traced per escalation at 1,000/s (median): produced -> fetched 3.7 ms, applied 4.8,
+written and committed 3.2, handed to the relay's producer 1.1, acknowledged 1.6, read
+here 0.3 (docs/architecture.md, "Where the time goes").
 """
 
 from __future__ import annotations
