@@ -23,6 +23,13 @@ from escalations_router.timer_loop import TimerSweeper
 
 # Under the broker's default message size limit (1 MiB).
 RELAY_BATCH_BYTES = 512 * 1024
+# The relay reads unsent rows through the partial index ``ix_outbox_unsent``, which keeps
+# an entry for every row it marked until vacuum removes it. An index scan in id order marks
+# such entries dead the first time it meets them, and later reads skip them. The planner
+# preferred a bitmap scan and a sort, which marks nothing: every read visited the heap
+# again for every row marked since the last vacuum (at 1,000/s, 920 entries and 136 heap
+# pages to find 10 unsent rows, 0.8 ms of Postgres time per read).
+RELAY_SESSION = {"synchronous_commit": "off", "enable_bitmapscan": "off"}
 
 
 @dataclass
@@ -103,7 +110,7 @@ def build(settings: RouterSettings, config: Config) -> Deps:
         # leaves a row that looks unsent, and the next leader finds it in the topic's tail
         # (``Relay.reconcile``). Every batch commit flushes them anyway, and the relay no
         # longer waits for a WAL flush of its own on each round.
-        partial(db.connect, s.database_url, synchronous_commit="off"),
+        partial(db.connect, s.database_url, **RELAY_SESSION),
         producer,
         s.kafka_bootstrap_servers,
         batch=s.relay_batch,
