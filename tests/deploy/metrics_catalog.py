@@ -33,6 +33,7 @@ METRICS: Final[dict[str, frozenset[str]]] = {
     "router_outbox_backlog": frozenset(),
     "router_consumer_lag": frozenset({"partition"}),
     "router_dead_letters_total": frozenset({"reason"}),
+    "router_pruned_rows_total": frozenset({"table"}),
     "router_assignments_total": frozenset({"team", "person", "out_of_hours"}),
     # notifier
     "notifier_deliveries_total": frozenset({"channel", "outcome"}),

@@ -52,6 +52,7 @@ async def run(settings: RouterSettings, config: Config) -> None:
         ),
         asyncio.create_task(deps.relay.run(stop), name="relay"),
         asyncio.create_task(deps.timers.run(stop), name="timers"),
+        asyncio.create_task(deps.pruner.run(stop), name="prune"),
         asyncio.create_task(deps.watcher.run(stop), name="config"),
         asyncio.create_task(serve_health(app, s.http_host, s.http_port, stop), name="health"),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -16,6 +17,7 @@ from escalations_router import db
 from escalations_router.batch import BatchProcessor
 from escalations_router.consumer import Rebalance
 from escalations_router.core_decider import CoreDecider
+from escalations_router.prune import Pruner, Retention
 from escalations_router.relay import Relay
 from escalations_router.reload import ConfigWatcher
 from escalations_router.settings import RouterSettings
@@ -47,6 +49,7 @@ class Deps:
     relay: Relay
     timers: TimerSweeper
     watcher: ConfigWatcher
+    pruner: Pruner
 
     async def check_postgres(self) -> None:
         """Raise unless Postgres answers a query."""
@@ -93,8 +96,9 @@ def build(settings: RouterSettings, config: Config) -> Deps:
     """Create clients (not yet connected); call inside the running event loop."""
     s = settings
     engine = _engine(s.database_url)
-    # Two batches overlap (one commits while the next applies) and sweeps are short.
-    pool = db.make_pool(s.database_url, size=3)
+    # Two batches overlap (one commits while the next applies); sweeps and pruning chunks
+    # are short.
+    pool = db.make_pool(s.database_url, size=4)
     consumer = _consumer(s)
     rebalance = Rebalance()
     consumer.subscribe([INTAKE], listener=rebalance)
@@ -127,7 +131,13 @@ def build(settings: RouterSettings, config: Config) -> Deps:
     )
     watcher = ConfigWatcher(s.config_path, decider, interval=s.config_poll_seconds)
     processor = BatchProcessor(pool, decider)
+    retention = Retention(
+        outbox=timedelta(hours=s.outbox_retention_hours),
+        processed_events=timedelta(hours=s.processed_events_retention_hours),
+        chunk=s.prune_chunk,
+    )
+    pruner = Pruner(pool, retention, interval=s.prune_interval_seconds)
     return Deps(
         s, engine, pool, consumer, producer, decider, processor, rebalance, relay, timers,
-        watcher,
+        watcher, pruner,
     )  # fmt: skip

@@ -53,6 +53,7 @@ DEAD_LETTERS = Counter(
 )
 OUTBOX_BACKLOG = Gauge("router_outbox_backlog", "Outbox events not yet published")
 CONSUMER_LAG = Gauge("router_consumer_lag", "Records behind the log end", ["partition"])
+PRUNED = Counter("router_pruned_rows_total", "Rows deleted once past their retention", ["table"])
 
 for _type, (_topic, _) in EVENT_TYPES.items():
     if _topic == INTAKE:
@@ -72,6 +73,8 @@ for _kind in ("acknowledge", "resolve", "regulatory"):
     for _tier in Tier:
         SLA_WARNINGS.labels(_tier.value, _kind)
         SLA_BREACHES.labels(_tier.value, _kind)
+for _table in ("outbox", "processed_events"):
+    PRUNED.labels(_table)
 for _reason in ("undecodable", "unknown_escalation", "invalid_command", "handler_error"):
     DEAD_LETTERS.labels(_reason)
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from escalations.contracts.topics import INTAKE, TOPICS
 from escalations.settings import CommonSettings
+
+# A processed-event record must outlive the input event itself: the intake topic's retention.
+INTAKE_RETENTION_HOURS = next(
+    int(t.config["retention.ms"]) / 3_600_000 for t in TOPICS if t.name == INTAKE
+)
 
 
 class RouterSettings(CommonSettings):
@@ -28,3 +34,19 @@ class RouterSettings(CommonSettings):
     timer_interval_seconds: float = Field(0.2, gt=0, le=5)
     timer_batch: int = Field(200, ge=1, le=10_000)
     config_poll_seconds: float = Field(2.0, gt=0, le=300)
+    # Retention (``prune.py``): published outbox rows, and the records of applied events.
+    outbox_retention_hours: float = Field(7 * 24, gt=0, le=10 * 366 * 24)
+    processed_events_retention_hours: float = Field(14 * 24, gt=0, le=10 * 366 * 24)
+    prune_interval_seconds: float = Field(300, ge=1, le=24 * 3600)
+    prune_chunk: int = Field(5_000, ge=100, le=100_000)
+
+    @field_validator("processed_events_retention_hours")
+    @classmethod
+    def _outlive_the_intake_topic(cls, hours: float) -> float:
+        if hours < INTAKE_RETENTION_HOURS:
+            raise ValueError(
+                f"must be at least {INTAKE_RETENTION_HOURS:g} hours, how long the intake topic"
+                " keeps an event: a record deleted sooner would let a replay of its event"
+                " apply it twice"
+            )
+        return hours

@@ -104,7 +104,16 @@ class ProcessedEventRow(SQLModel, table=True):
 
     __tablename__ = "processed_events"
     # Led by the event id: the batch lookup is ``event_id = ANY(...)`` (migration 0007).
-    __table_args__ = (PrimaryKeyConstraint("event_id", "consumer"),)
+    # BRIN on the instant: the retention prune finds old records without reading the table.
+    __table_args__ = (
+        PrimaryKeyConstraint("event_id", "consumer"),
+        Index(
+            "ix_processed_events_processed_at",
+            "processed_at",
+            postgresql_using="brin",
+            postgresql_with={"autosummarize": "on"},
+        ),
+    )
 
     consumer: str = Field(primary_key=True, max_length=60)
     event_id: str = Field(primary_key=True, max_length=100)
@@ -115,7 +124,16 @@ class OutboxRow(SQLModel, table=True):
     """An outgoing event, committed with the state change that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL")),)
+    __table_args__ = (
+        Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL")),
+        # For the retention prune, as on ``processed_events``.
+        Index(
+            "ix_outbox_created_at",
+            "created_at",
+            postgresql_using="brin",
+            postgresql_with={"autosummarize": "on"},
+        ),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
     event_id: str = Field(max_length=100, unique=True)
