@@ -20,13 +20,20 @@ from escalations.contracts.events import (
     SlaWarning,
 )
 from escalations.core.escalation import Tier
-from escalations.core.policy import EscalationPolicy
+from escalations.core.policy import EscalationPolicy, PolicyProgress
 from escalations.core.priority_config import TierSla
 from escalations.db.models import EscalationRow
 from escalations_router.decision import Decider
 from escalations_router.people import LoadBook
 from escalations_router.state import on_acknowledge, on_reassign, on_resolve
-from escalations_router.timers import Rise, advance, fired_kinds, new_clock, restart
+from escalations_router.timers import (
+    Rise,
+    _progress_of,
+    advance,
+    fired_kinds,
+    new_clock,
+    restart,
+)
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 SLA = TierSla(acknowledge=timedelta(minutes=5), resolve=timedelta(hours=4))
@@ -272,3 +279,26 @@ def test_load_book_counts_open_work_and_graphic_exposure_in_the_window() -> None
         rows["aoife"]["graphic"],
     )
     assert (0, 1) == (rows["bruno"]["open"], rows["bruno"]["added"])
+
+
+def test_a_new_clock_stores_the_progress_the_model_would() -> None:
+    """Written out for speed, the stored progress is exactly the model's dump, and reads back."""
+    row = _row()
+    clock = new_clock(row, SLA, warning_share=0.75, rescore_at=None, now=T0)
+    assert PolicyProgress(level=1).model_dump(mode="json") == clock.progress
+    assert PolicyProgress(level=1) == _progress_of(clock.progress)
+    other = new_clock(row, SLA, warning_share=0.75, rescore_at=None, now=T0)
+    assert other.progress is not clock.progress  # never shared between clocks
+
+
+def test_progress_is_rewritten_only_when_something_fired() -> None:
+    """Nothing due leaves the stored progress object alone; a warning records the budget."""
+    row, works = _row(), FakeWorks()
+    clock = new_clock(row, SLA, warning_share=0.75, rescore_at=None, now=T0)
+    stored = clock.progress
+    advance(row, clock, works, T0 + timedelta(minutes=1))
+    assert clock.progress is stored
+    advance(row, clock, works, T0 + timedelta(minutes=4))
+    assert {"level": 1, "round": 0, "warned": ["acknowledge"], "breached": []} == clock.progress
+    warned = PolicyProgress(level=1, warned=frozenset({"acknowledge"}))
+    assert warned == _progress_of(clock.progress)

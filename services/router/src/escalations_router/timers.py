@@ -82,7 +82,7 @@ def new_clock(
         acknowledge_seconds=sla.acknowledge.total_seconds(),
         resolve_seconds=sla.resolve.total_seconds(),
         warning_share=warning_share,
-        progress=PolicyProgress(level=1).model_dump(mode="json"),
+        progress=_fresh_progress(),
         rescore_at=rescore_at,
         fired=0,
         updated_at=now,
@@ -113,13 +113,14 @@ def advance(row: EscalationRow, clock: ClockRow, works: Clockwork, now: datetime
     if clock.tier != row.tier:
         _take_sla(clock, row, works.sla(Tier(row.tier)))
     sla = _sla_of(clock)
+    progress = _progress_of(clock.progress)
     result = step(
         policy(row),
         started_at=clock.started_at,
         sla=sla,
         deadlines=_deadlines(row, clock, sla),
         warning_share=clock.warning_share,
-        progress=PolicyProgress.model_validate(clock.progress),
+        progress=progress,
         acknowledged=row.status == Status.ACKNOWLEDGED,
         at=now,
     )
@@ -130,7 +131,8 @@ def advance(row: EscalationRow, clock: ClockRow, works: Clockwork, now: datetime
     for event in result.due:
         if event.kind != "notify":
             _sla_event(row, event, clock.warning_share, now, out)
-    clock.progress = result.progress.model_dump(mode="json")
+    if result.progress is not progress:  # nothing due: the same object, nothing to write
+        clock.progress = result.progress.model_dump(mode="json")
     clock.fired += len(result.due)
     clock.due_at = _earliest(result.next_timer_at, clock.rescore_at)
     clock.updated_at = now
@@ -152,6 +154,34 @@ def _policy_of(snapshot: bytes) -> EscalationPolicy:
 def policy(row: EscalationRow) -> EscalationPolicy:
     """Return the row's snapshotted policy (parsed once per distinct snapshot)."""
     return _policy_of(orjson.dumps(row.policy_snapshot or {}))
+
+
+def _fresh_progress() -> dict[str, Any]:
+    """Return a new clock's progress as stored: level 1 paged (by the assignment itself).
+
+    ``PolicyProgress(level=1).model_dump(mode="json")``, written out: every new escalation
+    stores one, and building and dumping the model each time was a hot-path cost.
+    """
+    return {"level": 1, "round": 0, "warned": [], "breached": []}
+
+
+def _progress_of(stored: dict[str, Any]) -> PolicyProgress:
+    """Return a clock's stored progress as the model (frozen, so shared per distinct value)."""
+    return _progress_model(
+        stored.get("level", 0),
+        stored.get("round", 0),
+        frozenset(stored.get("warned", ())),
+        frozenset(stored.get("breached", ())),
+    )
+
+
+@lru_cache(maxsize=256)
+def _progress_model(
+    level: int, round_: int, warned: frozenset[str], breached: frozenset[str]
+) -> PolicyProgress:
+    return PolicyProgress.model_validate(
+        {"level": level, "round": round_, "warned": warned, "breached": breached}
+    )
 
 
 def _earliest(*instants: datetime | None) -> datetime | None:

@@ -241,6 +241,8 @@ def step(
 
 
 def _advance(progress: PolicyProgress, due: tuple[PolicyEvent, ...]) -> PolicyProgress:
+    if not due:
+        return progress  # the same object: callers skip writing back what did not change
     level, round_ = progress.level, progress.round
     warned, breached = set(progress.warned), set(progress.breached)
     for event in due:
