@@ -15,16 +15,18 @@ Run: ``uv run python benchmarks/bench_router.py`` (not a test; about a minute).
 Before measuring, 10,000 escalations warm the broker's JIT and the router: a fresh Kafka
 otherwise spends most of its first minute compiling, on the same two cores.
 
-Figures (2026-11-25, this 2-core box; runs swing by a tenth, the 1,000/s p99 by half).
-Earlier: 1,050-1,130 escalations/s, 1,000/s p99 230-320 ms; then 2,153/s, p99 52 ms; then
-2,600-2,950/s, 250/s p99 16-24 ms, 1,000/s p50 14-24 ms and p99 36-61 ms. Now: 2,500-
-2,750/s; 250/s p50 7.8-8.5 ms, p99 10-12 ms; 1,000/s p50 14-24 ms, p99 29-64 ms (29 and
-30 ms in the two quiet runs of four). Targets NOT met.
-What changed last: (1) the broker compiles with C1 only (``KAFKA_JVM``); (2) the paced
-envelopes are built before the clock starts; (3) in the router, the relay takes one
-statement per committed batch instead of three, and offsets go to Kafka at most every
-250 ms instead of after every batch. Before those, on the same day: 1,000/s p50 34 ms, p99
-74 ms; 250/s p99 23 ms.
+Figures (2026-11-25, this 2-core box, shared: runs swing by a tenth, the 1,000/s p99 by
+half, and the box itself slows on busy days). Earlier: 1,050-1,130 escalations/s, 1,000/s
+p99 230-320 ms; then 2,153/s, p99 52 ms; then 2,600-2,950/s. Morning of 2026-11-25:
+2,500-2,750/s; 250/s p50 7.8-8.5 ms, p99 10-12 ms; 1,000/s p50 14-24 ms, p99 29-64 ms
+(29 and 30 ms on quiet runs). The afternoon, with the same code taking 15 % more CPU per
+escalation in a fixed in-process measurement: 1,900-2,200/s; 250/s p99 13-17 ms; 1,000/s
+p50 31-48 ms, p99 48-74 ms. Targets NOT met.
+What changed last: the relay reads by index scan (no bitmap scan: 20 % less Postgres time
+in its statement at 1,000/s); retention of the outbox and processed events (``prune.py``);
+no policy-progress model per new clock. Before those: the broker compiles with C1 only
+(``KAFKA_JVM``), paced envelopes built before the clock starts, the relay's one statement
+per committed batch, offsets committed at most every 250 ms.
 What limits it: the whole box. In a burst the router process uses about 0.3 ms of CPU per
 escalation, and the broker, Postgres and this load generator about 0.3 ms more: both cores
 are busy. At 1,000/s a batch is about ten events and every process pays per request: the
