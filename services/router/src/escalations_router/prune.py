@@ -38,8 +38,8 @@ PRUNE_LOCK_KEY = 0x7072_756E_6572
 MAX_CHUNKS_PER_ROUND = 50
 
 _LOCK = "SELECT pg_try_advisory_xact_lock($1)"
-# Row ids in one chunk first, then the delete by key: the select finds old rows through
-# the BRIN index on the timestamp, and the delete touches just those rows.
+# Row ids in one chunk first, then the delete by key: on a large table the select finds old
+# rows through the BRIN index on the timestamp, and the delete touches just those rows.
 _OUTBOX = """
 DELETE FROM outbox WHERE id = ANY(ARRAY(
   SELECT id FROM outbox WHERE created_at < $1 AND sent_at < $1 LIMIT $2

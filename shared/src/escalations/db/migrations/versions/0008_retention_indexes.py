@@ -4,7 +4,8 @@ The router deletes published outbox rows and processed-event records once past t
 retention (``escalations_router.prune``). Both tables are appended to in time order, so a
 BRIN index (a few pages, summarising ranges of blocks) finds the old rows without reading
 the table, and costs the hot path next to nothing, unlike a B-tree on every insert. With
-``autosummarize`` a filled block range is summarised at once, not at the next vacuum.
+``autosummarize`` autovacuum summarises each filled block range on its next round, instead
+of waiting until the table itself is due for a vacuum.
 
 Revision ID: 0008
 Revises: 0007
