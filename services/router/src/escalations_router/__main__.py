@@ -45,7 +45,6 @@ async def run(settings: RouterSettings, config: Config) -> None:
                 deps.processor,
                 stop,
                 max_batch=s.max_batch,
-                on_committed=deps.relay.wake,
                 rebalance=deps.rebalance,
             ),
             name="consume",

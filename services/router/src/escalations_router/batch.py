@@ -26,9 +26,10 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
+import orjson
 from pydantic import BaseModel
 
 from escalations.contracts.codec import parse_payload
@@ -64,6 +65,8 @@ from escalations_router.timers import advance, new_clock, restart
 
 log = logging.getLogger(__name__)
 Record = KafkaRecord
+# An outbox row as the relay sends it: id, event id, topic, key, envelope as JSON text.
+OutboxRow = tuple[int, str, str, str, str]
 Handler = Callable[[EscalationRow, Any, BoundDecider, datetime], Outcome]
 
 COMMANDS: dict[type[BaseModel], Handler] = {
@@ -169,12 +172,25 @@ def _dead_letter(record: Record, reason: str, error: str) -> dict[str, Any]:
     }
 
 
+class Outbox(Protocol):
+    """Where committed outbox rows go (the relay): handed over, or left to be read."""
+
+    def wake(self) -> None: ...
+
+    def reserve(self, rows: list[OutboxRow]) -> int | None: ...
+
+    def hand_over(self, token: int, rows: list[OutboxRow]) -> None: ...
+
+    def release(self, token: int) -> None: ...
+
+
 class BatchProcessor:
     """Applies fetched batches to Postgres atomically."""
 
-    def __init__(self, pool: Pool, decider: CoreDecider) -> None:
+    def __init__(self, pool: Pool, decider: CoreDecider, outbox: Outbox | None = None) -> None:
         self._pool = pool
         self._decider = decider
+        self._outbox = outbox
 
     def _parse(self, records: Sequence[Record]) -> tuple[list[Parsed], list[tuple[Record, str]]]:
         parsed, poison = [], []
@@ -279,13 +295,31 @@ class BatchProcessor:
         batch: Batch,
         after: Callable[[], None] | None,
     ) -> None:
-        """Write and commit a prepared batch, then count it and run ``after``."""
+        """Write and commit a prepared batch, hand its events on, count it, run ``after``.
+
+        The events about escalations this batch created are handed to the relay (reserved
+        before the commit, handed over right after it, with no wait between); any other
+        event wakes the relay to read it (see ``relay``).
+        """
+        token = None
         try:
-            await batch.writes.flush(connection)
+            ids = await batch.writes.flush(connection)
+            handed, read = _handed(batch, ids) if self._outbox is not None else ([], False)
+            if handed:
+                assert self._outbox is not None
+                token = self._outbox.reserve(handed)
             await transaction.commit()
         except BaseException:
+            if token is not None:
+                assert self._outbox is not None
+                self._outbox.release(token)
             await _abandon(self._pool, connection, transaction)
             raise
+        if self._outbox is not None:
+            if token is not None:
+                self._outbox.hand_over(token, handed)
+            if read or (handed and token is None):
+                self._outbox.wake()
         await self._pool.release(connection)
         metrics.count_consumed(batch.applied)
         for outcome in batch.outcomes:
@@ -404,6 +438,24 @@ async def _abandon(pool: Pool, connection: Connection, transaction: Any) -> None
         log.warning("rollback failed, dropping the connection: %s", exc)
     finally:
         await pool.release(connection)
+
+
+def _handed(batch: Batch, ids: dict[str, int]) -> tuple[list[OutboxRow], bool]:
+    """Return the outbox rows about escalations the batch created, and whether others remain.
+
+    No transaction wrote about an escalation before the one that created it, so these rows
+    can be published without reading the outbox for older ones with the same key.
+    """
+    handed: list[OutboxRow] = []
+    others = False
+    for row in batch.writes.outbox:
+        if row["key"] in batch.created:
+            event_id = row["event_id"]
+            envelope = orjson.dumps(row["envelope"]).decode()
+            handed.append((ids[event_id], event_id, row["topic"], row["key"], envelope))
+        else:
+            others = True
+    return sorted(handed), others
 
 
 def _fresh(parsed: list[Parsed], done: set[str]) -> list[Parsed]:

@@ -130,7 +130,7 @@ def build(settings: RouterSettings, config: Config) -> Deps:
         on_fired=relay.wake,
     )
     watcher = ConfigWatcher(s.config_path, decider, interval=s.config_poll_seconds)
-    processor = BatchProcessor(pool, decider)
+    processor = BatchProcessor(pool, decider, relay)
     retention = Retention(
         outbox=timedelta(hours=s.outbox_retention_hours),
         processed_events=timedelta(hours=s.processed_events_retention_hours),

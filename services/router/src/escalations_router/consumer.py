@@ -69,7 +69,7 @@ class Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     def offsets_after(
         self, consumer: AIOKafkaConsumer, offsets: Offsets, on_committed: Callable[[], None]
     ) -> Callable[[], None]:
-        """Return what runs once a batch has committed: wake the relay, queue its offsets."""
+        """Return what runs once a batch has committed: ``on_committed``, queue its offsets."""
 
         def committed() -> None:
             on_committed()
@@ -111,7 +111,7 @@ async def consume(
     stop: asyncio.Event,
     *,
     max_batch: int,
-    on_committed: Callable[[], None],
+    on_committed: Callable[[], None] = lambda: None,
     rebalance: Rebalance | None = None,
 ) -> None:
     """Fetch, apply and commit until ``stop`` is set; the batches in flight always finish."""

@@ -6,6 +6,17 @@ leader first reconciles: a crash between publishing a batch and marking it sent 
 that are already in Kafka, so it reads the tail of each partition it publishes to and marks
 the rows whose event id it finds there (every record carries an ``event-id`` header). Only
 then does it publish, so a crash and restart does not publish an event twice.
+
+Rows reach the producer two ways. The relay reads unsent rows in id order (after a wake,
+and at least every idle period, which also marks what was acknowledged). And a batch of the
+leading router hands over the rows about the escalations it has just created, without a
+read: no transaction wrote about an escalation before the one that created it, so no older
+row with the same key waits unsent. The batch reserves those rows (ids and keys) after its
+write statement and before its commit, hands them over once committed, or releases them if
+the commit failed. Reads leave out reserved ids, so no read publishes them a second time,
+and reserved keys, so no later row about the same escalation overtakes them; handed rows go
+to the producer before the next read. A reservation made under an earlier lead is void:
+its rows are read like any other.
 """
 
 from __future__ import annotations
@@ -30,7 +41,10 @@ log = logging.getLogger(__name__)
 # Any constant works; it only has to be the same for every router instance.
 RELAY_LOCK_KEY = 0x6573_6361_6C61_7465
 EVENT_ID_HEADER = "event-id"
-TAIL_ROUNDS = 4
+# Reads keep at most ``Relay.MAX_FLIGHTS`` rounds in flight, handed-over rows add what the
+# batches commit meanwhile, and marks trail by up to a round or an idle period: the tail a
+# new leader reads back is twice that.
+TAIL_ROUNDS = 8
 RELAY_ERRORS: tuple[type[Exception], ...] = (*db.ERRORS, KafkaError)
 CLOSE_ERRORS: tuple[type[Exception], ...] = (*db.ERRORS, TimeoutError)
 Row = tuple[int, str, str, str, str]  # id, event id, topic, key, envelope as JSON text
@@ -46,7 +60,7 @@ WITH marked AS (
 )
 SELECT id, event_id, topic, key, CAST(envelope AS text)
 FROM outbox
-WHERE sent_at IS NULL AND NOT (id = ANY($3::bigint[]))
+WHERE sent_at IS NULL AND NOT (id = ANY($3::bigint[])) AND NOT (key = ANY($5::text[]))
 ORDER BY id
 LIMIT $4
 """
@@ -67,6 +81,10 @@ class Flight:
         """Return whether every send has been acknowledged or has failed."""
         return self._landing.done()
 
+    async def settled(self) -> None:
+        """Wait until every send has been acknowledged or has failed."""
+        await self._landing
+
     async def landed_or(self, wake: asyncio.Event) -> None:
         """Wait until every send has landed, or ``wake`` is set."""
         waiter = asyncio.create_task(wake.wait())
@@ -86,6 +104,9 @@ class Flight:
 class Relay:
     """Moves outbox rows to Kafka, once each."""
 
+    # Rounds in flight (handed to the producer, not yet acknowledged) before a read waits.
+    MAX_FLIGHTS = 3
+
     def __init__(
         self,
         connect: Callable[[], Awaitable[Connection]],
@@ -103,10 +124,41 @@ class Relay:
         self._idle = idle_seconds
         self._settle = settle_seconds
         self._wake = asyncio.Event()
+        self._read_due = True
+        self._leading = False
+        # Reservations by token (never reused), and rows handed over, not yet sent.
+        self._tokens = 0
+        self._reserved: dict[int, tuple[list[int], set[str]]] = {}
+        self._handed: list[Row] = []
 
     def wake(self) -> None:
-        """Ask the relay to look at the outbox now (after a batch committed)."""
+        """Ask the relay to read the outbox now (a commit wrote rows it was not handed)."""
+        self._read_due = True
         self._wake.set()
+
+    def reserve(self, rows: list[Row]) -> int | None:
+        """Reserve rows a transaction is about to commit; return a token, or None (not leading).
+
+        Until they are handed over (``hand_over``) or released, reads leave out these rows
+        and every row with one of their keys.
+        """
+        if not self._leading or not rows:
+            return None
+        self._tokens += 1
+        self._reserved[self._tokens] = ([row[0] for row in rows], {row[3] for row in rows})
+        return self._tokens
+
+    def hand_over(self, token: int, rows: list[Row]) -> None:
+        """Publish the rows of a committed transaction, reserved under ``token``."""
+        if self._reserved.pop(token, None) is None:
+            return  # reserved under an earlier lead: a read finds them
+        self._handed.extend(rows)
+        self._wake.set()
+
+    def release(self, token: int) -> None:
+        """The transaction behind ``token`` failed, or may not have committed: read instead."""
+        if self._reserved.pop(token, None) is not None:
+            self.wake()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Lead and publish until ``stop`` is set, then drain what is left."""
@@ -130,52 +182,80 @@ class Relay:
     async def _lead(self, conn: Connection, stop: asyncio.Event) -> None:
         log.info("relay leads: reconciling the outbox with the topics")
         await self.reconcile(conn)
-        reported = 0.0
+        self._leading, self._read_due = True, True
+        flights: list[Flight] = []
+        try:
+            await self._publish(conn, stop, flights)
+        finally:
+            # Void every reservation and hand-over: from here on, only a read publishes them.
+            self._leading = False
+            self._reserved.clear()
+            self._handed.clear()
+            # No send may still be in flight once this relay gives up the lead and a new
+            # leader reconciles.
+            for flight in flights:
+                await flight.settled()
+
+    async def _publish(self, conn: Connection, stop: asyncio.Event, flights: list[Flight]) -> None:
+        reported = read_at = 0.0
         # Acknowledged by Kafka, not yet marked sent: the next read marks them.
         sent: list[int] = []
-        flight: Flight | None = None
         while not stop.is_set():
-            # Clear before looking: a wake that comes while this round reads the outbox is
-            # then still set when the relay waits, instead of being lost for an idle period.
+            # Clear before looking: a wake that comes while this round works is then still
+            # set when the relay waits, instead of being lost for an idle period.
             self._wake.clear()
-            rows = await self._next(conn, sent, flight.ids if flight else [])
-            sent = await flight.acknowledged() if flight else []
-            flight = await self._send(rows) if rows else None
-            if len(rows) == self._batch:
-                # A backlog: read (and mark) the next rows while these wait for their
-                # acknowledgements; they are sent only after those.
+            while flights and flights[0].landed():
+                sent += await flights.pop(0).acknowledged()
+            if self._handed:
+                rows, self._handed = self._handed, []
+                flights.append(await self._send(rows))
+            if time.monotonic() - read_at > self._idle or len(sent) >= self._batch:
+                self._read_due = True  # mark what was acknowledged; pick up others' rows
+            if self._read_due and len(flights) < self.MAX_FLIGHTS:
+                self._read_due, read_at = False, time.monotonic()
+                rows = await self._next(conn, sent, *self._skipped(flights))
+                sent = []
+                if rows:
+                    flights.append(await self._send(rows))
+                if len(rows) == self._batch:
+                    self._read_due = True  # a backlog: read on while there is room
+                    continue
+            if self._handed or self._wake.is_set():
                 continue
-            # Caught up: read again once a batch commits (a wake), even while these rows
-            # fly. The marks ride on that read, or on the idle poll: one statement per
-            # committed batch, not three (read, read ahead, mark). A crash in between
-            # leaves published rows unmarked; a new leader finds them in the topics' tail
-            # (``reconcile``).
-            if flight is not None and not self._wake.is_set():
-                await flight.landed_or(self._wake)
-            if flight is not None and flight.landed():
-                sent += await flight.acknowledged()
-                flight = None
-            if self._wake.is_set():
+            if flights:
+                await flights[0].landed_or(self._wake)
                 continue
             if time.monotonic() - reported > 1.0:
                 metrics.OUTBOX_BACKLOG.set(max(0, await backlog(conn) - len(sent)))
                 reported = time.monotonic()
             await self._pause(stop, self._idle, clear=False)
-        if flight is not None:
+        for flight in flights:
             sent += await flight.acknowledged()
+        flights.clear()
         while rows := await self._next(conn, sent):
             sent = await (await self._send(rows)).acknowledged()
+
+    def _skipped(self, flights: list[Flight]) -> tuple[list[int], list[str]]:
+        """Return the ids and keys a read must leave out: in flight, reserved or handed."""
+        ids = [i for flight in flights for i in flight.ids]
+        keys: set[str] = set()
+        for reserved_ids, reserved_keys in self._reserved.values():
+            ids += reserved_ids
+            keys |= reserved_keys
+        ids += [row[0] for row in self._handed]
+        return ids, sorted(keys)
 
     async def _next(
         self,
         conn: Connection,
         sent: list[int],
         flying: list[int] | None = None,
+        keys: list[str] | None = None,
     ) -> list[Row]:
         """Mark the rows just published as sent and read the next unsent ones: one trip."""
         skip = sent + (flying or [])
         now = datetime.now(UTC)
-        rows: list[Row] = await conn.fetch(_MARK_AND_NEXT, now, sent, skip, self._batch)
+        rows: list[Row] = await conn.fetch(_MARK_AND_NEXT, now, sent, skip, self._batch, keys or [])
         return rows
 
     async def _send(self, rows: list[Row]) -> Flight:

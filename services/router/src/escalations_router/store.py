@@ -80,7 +80,8 @@ _PARTS = (
         FROM jsonb_populate_recordset(NULL::escalation_history, CAST(${n}::text AS jsonb))""",
     """INSERT INTO outbox (event_id, topic, key, envelope, created_at)
         SELECT event_id, topic, key, envelope, created_at
-        FROM jsonb_populate_recordset(NULL::outbox, CAST(${n}::text AS jsonb))""",
+        FROM jsonb_populate_recordset(NULL::outbox, CAST(${n}::text AS jsonb))
+        RETURNING id, event_id""",
     """INSERT INTO processed_events (consumer, event_id, processed_at)
         SELECT consumer, event_id, processed_at
         FROM jsonb_populate_recordset(NULL::processed_events, CAST(${n}::text AS jsonb))""",
@@ -95,6 +96,9 @@ _PARTS = (
 )
 
 
+_OUTBOX_PART = 3  # the outbox's place in ``_PARTS``
+
+
 @cache
 def _write_statement(present: tuple[bool, ...]) -> str:
     """Return the one statement writing the parts marked present, numbered in that order."""
@@ -107,7 +111,11 @@ def _write_statement(present: tuple[bool, ...]) -> str:
     ctes = ",\n".join(
         f"  w{n} AS ({part.replace('${n}', f'${n}')})" for n, part in enumerate(chosen, 1)
     )
-    return f"WITH\n{ctes}\nSELECT 1\n"
+    if not present[_OUTBOX_PART]:
+        return f"WITH\n{ctes}\nSELECT 1\n"
+    # The outbox rows' ids, for the relay (``Relay.reserve``).
+    outbox = sum(present[:_OUTBOX_PART]) + 1
+    return f"WITH\n{ctes}\nSELECT id, event_id FROM w{outbox}\n"
 
 
 @dataclass
@@ -175,8 +183,8 @@ class Writes:
         """Record that an input event was applied, in the same transaction as its effects."""
         self.processed.append({"consumer": CONSUMER, "event_id": event_id, "processed_at": now})
 
-    async def flush(self, connection: Connection) -> None:
-        """Write everything collected, in one statement."""
+    async def flush(self, connection: Connection) -> dict[str, int]:
+        """Write everything collected, in one statement; return the outbox ids by event id."""
         tables = (
             [_values(row) for row in self.escalations],
             [_values(clock) for clock in self.clocks],
@@ -189,10 +197,13 @@ class Writes:
         )
         present = tuple(bool(rows) for rows in tables)
         if not any(present):
-            return
-        await connection.execute(
-            _write_statement(present), *(as_json(rows) for rows in tables if rows)
-        )
+            return {}
+        args = [as_json(rows) for rows in tables if rows]
+        if not self.outbox:
+            await connection.execute(_write_statement(present), *args)
+            return {}
+        records = await connection.fetch(_write_statement(present), *args)
+        return {event_id: outbox_id for outbox_id, event_id in records}
 
 
 _TIME: TypeAdapter[datetime] = TypeAdapter(datetime)

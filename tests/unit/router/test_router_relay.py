@@ -1,0 +1,121 @@
+"""The relay's hand-over: reserved rows are never read, handed rows go out without a read."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from escalations_router.relay import Relay, Row
+
+ROWS: list[Row] = [
+    (11, "evt-a", "escalations.events.v1", "esc-1", '{"id": "evt-a"}'),
+    (12, "evt-b", "escalations.events.v1", "esc-1", '{"id": "evt-b"}'),
+]
+
+
+@dataclass
+class FakeConnection:
+    """Answers the relay's reads with nothing unsent, and records them."""
+
+    reads: list[tuple[Any, ...]] = field(default_factory=list)
+
+    async def fetch(self, query: str, *args: Any) -> list[Row]:
+        self.reads.append(args)
+        return []
+
+    async def fetchval(self, query: str, *args: Any) -> int:
+        return 0  # the backlog
+
+
+@dataclass
+class FakeProducer:
+    """Acknowledges every send at once, and records it."""
+
+    sent: list[tuple[str, bytes, bytes]] = field(default_factory=list)
+
+    async def send(self, topic: str, *, value: bytes, key: bytes, headers: Any) -> Any:
+        self.sent.append((topic, key, value))
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+@dataclass
+class Leading:
+    relay: Relay
+    conn: FakeConnection
+    producer: FakeProducer
+    stop: asyncio.Event
+
+
+async def _settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def leading() -> AsyncIterator[Leading]:
+    """A relay leading on fakes, past its first read; no idle read within a test."""
+    conn, producer, stop = FakeConnection(), FakeProducer(), asyncio.Event()
+    relay = Relay(_never, producer, "unused:9092", batch=500, idle_seconds=60)  # type: ignore[arg-type]
+    task = asyncio.create_task(relay._lead(conn, stop))
+    await _settle()
+    assert len(conn.reads) == 1
+    yield Leading(relay, conn, producer, stop)
+    stop.set()
+    relay.wake()
+    await asyncio.wait_for(task, 5)
+
+
+async def _never() -> Any:
+    raise AssertionError("the relay under test leads on a given connection")
+
+
+async def test_handed_over_rows_are_published_without_a_read_and_marked_by_the_next(
+    leading: Leading,
+) -> None:
+    """Rows of a committed batch go to Kafka in order; the next read marks them sent."""
+    token = leading.relay.reserve(ROWS)
+    assert token is not None
+    leading.relay.hand_over(token, ROWS)
+    await _settle()
+    assert [(b"esc-1", b'{"id": "evt-a"}'), (b"esc-1", b'{"id": "evt-b"}')] == [
+        (key, value) for _, key, value in leading.producer.sent
+    ]
+    assert len(leading.conn.reads) == 1  # no read for them
+    leading.relay.wake()
+    await _settle()
+    _, marked, _, _, _ = leading.conn.reads[-1]
+    assert [11, 12] == marked
+
+
+async def test_reads_leave_out_reserved_rows_and_their_escalations(leading: Leading) -> None:
+    """While a batch commits, a read skips its rows by id and every row with their keys."""
+    token = leading.relay.reserve(ROWS)
+    assert token is not None
+    leading.relay.wake()
+    await _settle()
+    _, _, skipped, _, keys = leading.conn.reads[-1]
+    assert ([11, 12], ["esc-1"]) == (skipped, keys)
+    leading.relay.release(token)  # the commit failed: read them like any row
+    await _settle()
+    _, _, skipped, _, keys = leading.conn.reads[-1]
+    assert ([], []) == (skipped, keys)
+    assert [] == leading.producer.sent
+
+
+async def test_a_reservation_from_an_earlier_lead_is_void(leading: Leading) -> None:
+    """Once the lead ends, a late hand-over publishes nothing: the next leader reads the rows."""
+    token = leading.relay.reserve(ROWS)
+    assert token is not None
+    leading.stop.set()
+    leading.relay.wake()
+    await _settle()
+    leading.relay.hand_over(token, ROWS)
+    await _settle()
+    assert [] == leading.producer.sent
+    assert leading.relay.reserve(ROWS) is None  # not leading
