@@ -53,6 +53,7 @@ from escalations_router.core_decider import BoundDecider, CoreDecider
 from escalations_router.db import ERRORS, Connection, Pool
 from escalations_router.observe import observe
 from escalations_router.people import LoadBook, lock_people, read_people
+from escalations_router.relay import Row as OutboxRow
 from escalations_router.state import (
     Outcome,
     is_system_actor,
@@ -65,8 +66,6 @@ from escalations_router.timers import advance, new_clock, restart
 
 log = logging.getLogger(__name__)
 Record = KafkaRecord
-# An outbox row as the relay sends it: id, event id, topic, key, envelope as JSON text.
-OutboxRow = tuple[int, str, str, str, str]
 Handler = Callable[[EscalationRow, Any, BoundDecider, datetime], Outcome]
 
 COMMANDS: dict[type[BaseModel], Handler] = {
