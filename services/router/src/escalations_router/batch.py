@@ -300,25 +300,24 @@ class BatchProcessor:
         before the commit, handed over right after it, with no wait between); any other
         event wakes the relay to read it (see ``relay``).
         """
-        token = None
+        outbox, token, read = self._outbox, None, False
+        handed: list[OutboxRow] = []
         try:
             ids = await batch.writes.flush(connection)
-            handed, read = _handed(batch, ids) if self._outbox is not None else ([], False)
-            if handed:
-                assert self._outbox is not None
-                token = self._outbox.reserve(handed)
+            if outbox is not None:
+                handed, read = _handed(batch, ids)
+                token = outbox.reserve(handed) if handed else None
             await transaction.commit()
         except BaseException:
-            if token is not None:
-                assert self._outbox is not None
-                self._outbox.release(token)
+            if outbox is not None and token is not None:
+                outbox.release(token)
             await _abandon(self._pool, connection, transaction)
             raise
-        if self._outbox is not None:
+        if outbox is not None:
             if token is not None:
-                self._outbox.hand_over(token, handed)
+                outbox.hand_over(token, handed)
             if read or (handed and token is None):
-                self._outbox.wake()
+                outbox.wake()
         await self._pool.release(connection)
         metrics.count_consumed(batch.applied)
         for outcome in batch.outcomes:
