@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,13 +19,17 @@ ROWS: list[Row] = [
 
 @dataclass
 class FakeConnection:
-    """Answers the relay's reads with nothing unsent, and records them."""
+    """Answers the relay's reads with nothing unsent (or what a test queues), and records them."""
 
     reads: list[tuple[Any, ...]] = field(default_factory=list)
+    answers: list[list[Row]] = field(default_factory=list)
+    during_read: list[Callable[[], None]] = field(default_factory=list)
 
     async def fetch(self, query: str, *args: Any) -> list[Row]:
         self.reads.append(args)
-        return []
+        while self.during_read:
+            self.during_read.pop(0)()
+        return self.answers.pop(0) if self.answers else []
 
     async def fetchval(self, query: str, *args: Any) -> int:
         return 0  # the backlog
@@ -119,3 +123,22 @@ async def test_a_reservation_from_an_earlier_lead_is_void(leading: Leading) -> N
     await _settle()
     assert [] == leading.producer.sent
     assert leading.relay.reserve(ROWS) is None  # not leading
+
+
+async def test_rows_reserved_while_a_read_runs_come_once_by_hand_over(leading: Leading) -> None:
+    """Postgres took the read's snapshot after a batch reserved and committed: no double send."""
+    later = (13, "evt-c", "escalations.events.v1", "esc-1", '{"id": "evt-c"}')
+    other = (14, "evt-d", "escalations.events.v1", "esc-2", '{"id": "evt-d"}')
+    tokens: list[int | None] = []
+    leading.conn.during_read.append(lambda: tokens.append(leading.relay.reserve(ROWS)))
+    leading.conn.answers.append([*ROWS, later, other])
+    leading.relay.wake()
+    await _settle()
+    # The read sends only the row of another escalation: the reserved rows come by hand-over,
+    # and the later row of their escalation must not overtake them.
+    assert [b"esc-2"] == [key for _, key, _ in leading.producer.sent]
+    (token,) = tokens
+    assert token is not None
+    leading.relay.hand_over(token, ROWS)
+    await _settle()
+    assert [b"esc-2", b"esc-1", b"esc-1"] == [key for _, key, _ in leading.producer.sent]

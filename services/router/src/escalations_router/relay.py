@@ -15,8 +15,10 @@ row with the same key waits unsent. The batch reserves those rows (ids and keys)
 write statement and before its commit, hands them over once committed, or releases them if
 the commit failed. Reads leave out reserved ids, so no read publishes them a second time,
 and reserved keys, so no later row about the same escalation overtakes them; handed rows go
-to the producer before the next read. A reservation made under an earlier lead is void:
-its rows are read like any other.
+to the producer before the next read. Postgres may take a read's snapshot after the read
+was sent, once a batch reserved and committed more rows: what a read returns is filtered
+again against the reservations and hand-overs of that moment. A reservation made under an
+earlier lead is void: its rows are read like any other.
 """
 
 from __future__ import annotations
@@ -215,8 +217,8 @@ class Relay:
                 self._read_due, read_at = False, time.monotonic()
                 rows = await self._next(conn, sent, *self._skipped(flights))
                 sent = []
-                if rows:
-                    flights.append(await self._send(rows))
+                if fresh := self._unclaimed(rows):
+                    flights.append(await self._send(fresh))
                 if len(rows) == self._batch:
                     self._read_due = True  # a backlog: read on while there is room
                     continue
@@ -234,6 +236,22 @@ class Relay:
         flights.clear()
         while rows := await self._next(conn, sent):
             sent = await (await self._send(rows)).acknowledged()
+
+    def _unclaimed(self, rows: list[Row]) -> list[Row]:
+        """Return the rows a read found that no batch has reserved or handed over since.
+
+        A read leaves out what was reserved when it was sent, but Postgres may take its
+        snapshot later, after a batch reserved and committed more rows: those come by
+        hand-over, and rows with their keys wait for a later read (they may not overtake).
+        """
+        ids = {row[0] for row in self._handed}
+        keys = {row[3] for row in self._handed}
+        for reserved_ids, reserved_keys in self._reserved.values():
+            ids.update(reserved_ids)
+            keys |= reserved_keys
+        if not ids:
+            return rows
+        return [row for row in rows if row[0] not in ids and row[3] not in keys]
 
     def _skipped(self, flights: list[Flight]) -> tuple[list[int], list[str]]:
         """Return the ids and keys a read must leave out: in flight, reserved or handed."""
