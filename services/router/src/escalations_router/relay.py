@@ -244,24 +244,24 @@ class Relay:
         snapshot later, after a batch reserved and committed more rows: those come by
         hand-over, and rows with their keys wait for a later read (they may not overtake).
         """
-        ids = {row[0] for row in self._handed}
-        keys = {row[3] for row in self._handed}
-        for reserved_ids, reserved_keys in self._reserved.values():
-            ids.update(reserved_ids)
-            keys |= reserved_keys
+        ids, keys = self._claimed()
         if not ids:
             return rows
         return [row for row in rows if row[0] not in ids and row[3] not in keys]
 
     def _skipped(self, flights: list[Flight]) -> tuple[list[int], list[str]]:
         """Return the ids and keys a read must leave out: in flight, reserved or handed."""
-        ids = [i for flight in flights for i in flight.ids]
-        keys: set[str] = set()
+        ids, keys = self._claimed()
+        return [*ids, *(i for flight in flights for i in flight.ids)], sorted(keys)
+
+    def _claimed(self) -> tuple[set[int], set[str]]:
+        """Return the ids and keys of rows reserved or handed over, not yet sent."""
+        ids = {row[0] for row in self._handed}
+        keys = {row[3] for row in self._handed}
         for reserved_ids, reserved_keys in self._reserved.values():
-            ids += reserved_ids
+            ids.update(reserved_ids)
             keys |= reserved_keys
-        ids += [row[0] for row in self._handed]
-        return ids, sorted(keys)
+        return ids, keys
 
     async def _next(
         self,
