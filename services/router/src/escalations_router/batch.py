@@ -174,6 +174,9 @@ def _dead_letter(record: Record, reason: str, error: str) -> dict[str, Any]:
 class Outbox(Protocol):
     """Where committed outbox rows go (the relay): handed over, or left to be read."""
 
+    @property
+    def leading(self) -> bool: ...
+
     def wake(self) -> None: ...
 
     def reserve(self, rows: list[OutboxRow]) -> int | None: ...
@@ -304,9 +307,11 @@ class BatchProcessor:
         handed: list[OutboxRow] = []
         try:
             ids = await batch.writes.flush(connection)
-            if outbox is not None:
+            if outbox is not None and outbox.leading:
                 handed, read = _handed(batch, ids)
                 token = outbox.reserve(handed) if handed else None
+            else:  # another router's relay reads them: no envelope to serialise here
+                read = bool(batch.writes.outbox)
             await transaction.commit()
         except BaseException:
             if outbox is not None and token is not None:

@@ -138,6 +138,11 @@ class Relay:
         self._read_due = True
         self._wake.set()
 
+    @property
+    def leading(self) -> bool:
+        """Whether this relay leads (only then are rows handed over to it)."""
+        return self._leading
+
     def reserve(self, rows: list[Row]) -> int | None:
         """Reserve rows a transaction is about to commit; return a token, or None (not leading).
 
