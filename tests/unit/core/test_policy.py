@@ -259,3 +259,71 @@ def test_stepping_at_any_instants_fires_each_event_exactly_once(
         progress = result.progress
     expected = timeline(policy, started_at=T0, sla=sla, deadlines=deadlines, warning_share=0.75)
     assert list(expected) == fired
+
+
+def _done_by(event: PolicyEvent, progress: PolicyProgress) -> bool:
+    if event.kind == "notify":
+        return (event.round or 0, event.level or 0) <= (progress.round, progress.level)
+    done = progress.warned if event.kind == "sla_warning" else progress.breached
+    return event.budget in done
+
+
+BUDGETS = st.frozensets(st.sampled_from(["acknowledge", "resolve", "regulatory"]))
+
+
+@given(
+    levels=st.lists(st.one_of(st.none(), st.integers(1, 90)), min_size=1, max_size=4),
+    repeat=st.integers(0, 3),
+    ack_minutes=st.integers(1, 120),
+    ack_by=st.integers(-30, 300),
+    resolve_by=st.integers(-30, 3000),
+    regulatory=st.one_of(st.none(), st.integers(-30, 3000)),
+    paged=st.tuples(st.integers(0, 4), st.integers(0, 4)),
+    warned=BUDGETS,
+    breached=BUDGETS,
+    acknowledged=st.booleans(),
+    at=st.integers(-10, 3100),
+)
+def test_a_step_is_the_timeline_filtered_by_progress(
+    levels: list[int | None],
+    repeat: int,
+    ack_minutes: int,
+    ack_by: int,
+    resolve_by: int,
+    regulatory: int | None,
+    paged: tuple[int, int],
+    warned: frozenset[str],
+    breached: frozenset[str],
+    acknowledged: bool,
+    at: int,
+) -> None:
+    """Any progress, deadlines and instant: due = the undone timeline up to ``at``, in order."""
+    policy = EscalationPolicy.model_validate(
+        {
+            "levels": [
+                {"targets": [{"kind": "schedule"}], "escalate_after": f"{m}m" if m else None}
+                for m in levels
+            ],
+            "repeat": repeat,
+        }
+    )
+    sla = TierSla(acknowledge=timedelta(minutes=ack_minutes), resolve=timedelta(days=2))
+    deadlines = Deadlines(
+        acknowledge_by=minutes(ack_by),
+        resolve_by=minutes(resolve_by),
+        regulatory_deadline=None if regulatory is None else minutes(regulatory),
+    )
+    progress = PolicyProgress.model_validate(
+        {"round": paged[0], "level": paged[1], "warned": warned, "breached": breached}
+    )
+    kwargs: dict[str, Any] = {
+        "started_at": T0,
+        "sla": sla,
+        "deadlines": deadlines,
+        "warning_share": 0.75,
+        "acknowledged": acknowledged,
+    }
+    result = step(policy, progress=progress, at=minutes(at), **kwargs)
+    pending = [e for e in timeline(policy, **kwargs) if not _done_by(e, progress)]
+    assert list(result.due) == [e for e in pending if e.at <= minutes(at)]
+    assert result.next_timer_at == min((e.at for e in pending if e.at > minutes(at)), default=None)

@@ -127,9 +127,8 @@ def timeline(
     return tuple(event.model() for event in planned)
 
 
-# ``step`` plans the whole timeline on every new escalation and every timer but returns
-# only the few entries that are due: plain tuples cost a fraction of validated models, and
-# only the due ones become ``PolicyEvent``s.
+# ``timeline`` plans with plain tuples, and ``step`` builds tuples only for what is due:
+# they cost a fraction of validated models, and only the due ones become ``PolicyEvent``s.
 class _Planned(NamedTuple):
     """A timeline entry, before it becomes a ``PolicyEvent``."""
 
@@ -162,10 +161,7 @@ def _plan(
     acknowledged: bool,
     resolved: bool,
 ) -> list[_Planned]:
-    if started_at.utcoffset() is None:
-        raise ValueError("started_at needs a time zone, e.g. 2026-11-25T09:14:00Z")
-    if not 0 < warning_share < 1:
-        raise ValueError(f"warning_share must be between 0 and 1, got {warning_share}")
+    _check_plan(started_at, warning_share)
     if resolved:
         return []
     events: list[_Planned] = []
@@ -178,6 +174,13 @@ def _plan(
         regulatory = deadlines.regulatory_deadline
         events.append(_Planned(kind="sla_breached", at=regulatory, budget="regulatory"))
     return sorted(events, key=lambda event: event.at)
+
+
+def _check_plan(started_at: datetime, warning_share: float) -> None:
+    if started_at.utcoffset() is None:
+        raise ValueError("started_at needs a time zone, e.g. 2026-11-25T09:14:00Z")
+    if not 0 < warning_share < 1:
+        raise ValueError(f"warning_share must be between 0 and 1, got {warning_share}")
 
 
 def _pages(policy: EscalationPolicy, started_at: datetime, sla: TierSla) -> list[_Planned]:
@@ -197,15 +200,11 @@ def _pages(policy: EscalationPolicy, started_at: datetime, sla: TierSla) -> list
 
 
 def _warning(budget: Budget, start: datetime, deadline: datetime, share: float) -> _Planned:
-    instant = start + max(deadline - start, timedelta(0)) * share
-    return _Planned(kind="sla_warning", at=instant, budget=budget)
+    return _Planned(kind="sla_warning", at=_warning_at(start, deadline, share), budget=budget)
 
 
-def _done(event: _Planned, progress: PolicyProgress) -> bool:
-    if event.kind == "notify":
-        return (event.round or 0, event.level or 0) <= (progress.round, progress.level)
-    done = progress.warned if event.kind == "sla_warning" else progress.breached
-    return event.budget in done
+def _warning_at(start: datetime, deadline: datetime, share: float) -> datetime:
+    return start + max(deadline - start, timedelta(0)) * share
 
 
 def step(
@@ -220,24 +219,73 @@ def step(
     at: datetime,
     resolved: bool = False,
 ) -> StepResult:
-    """Return the events due by ``at`` that ``progress`` has not done, and the next timer."""
+    """Return the events due by ``at`` that ``progress`` has not done, and the next timer.
+
+    The same as filtering ``timeline``, in one pass that builds only what is due: it runs
+    for every new escalation and every timer. Pages come in time order (every level lasts
+    a positive duration), so the walk through them stops at the first one still to come.
+    """
     if at.utcoffset() is None:
         raise ValueError("at needs a time zone, e.g. 2026-11-25T09:14:00Z")
-    events = _plan(
-        policy,
-        started_at=started_at,
-        sla=sla,
-        deadlines=deadlines,
-        warning_share=warning_share,
-        acknowledged=acknowledged,
-        resolved=resolved,
-    )
-    pending = [event for event in events if not _done(event, progress)]
-    due = tuple(event.model() for event in pending if event.at <= at)
-    later = [event.at for event in pending if event.at > at]
-    return StepResult(
-        due=due, progress=_advance(progress, due), next_timer_at=min(later, default=None)
-    )
+    _check_plan(started_at, warning_share)
+    if resolved:
+        return StepResult(due=(), progress=progress, next_timer_at=None)
+    due: list[_Planned] = []
+    later: datetime | None = None
+    if not acknowledged:
+        instant, paged = started_at, (progress.round, progress.level)
+        coming = False
+        for round_ in range(policy.repeat + 1):
+            for number, level in enumerate(policy.levels, start=1):
+                if (round_, number) > paged:
+                    if instant > at:
+                        later, coming = instant, True
+                        break
+                    due.append(_Planned("notify", instant, number, round_, level.targets))
+                instant += level.escalate_after or sla.acknowledge
+            if coming:
+                break
+        else:  # every page is behind: the acknowledge breach follows the last one
+            if "acknowledge" not in progress.breached:
+                if instant <= at:
+                    due.append(_Planned("sla_breached", instant, budget="acknowledge"))
+                else:
+                    later = instant
+        if "acknowledge" not in progress.warned:
+            instant = _warning_at(started_at, deadlines.acknowledge_by, warning_share)
+            if instant <= at:
+                due.append(_Planned("sla_warning", instant, budget="acknowledge"))
+            elif later is None or instant < later:
+                later = instant
+    closing: list[tuple[datetime | None, Budget, EventKind, bool]] = [
+        (
+            _warning_at(started_at, deadlines.resolve_by, warning_share),
+            "resolve",
+            "sla_warning",
+            "resolve" in progress.warned,
+        ),
+        (deadlines.resolve_by, "resolve", "sla_breached", "resolve" in progress.breached),
+        (
+            deadlines.regulatory_deadline,
+            "regulatory",
+            "sla_breached",
+            "regulatory" in progress.breached,
+        ),
+    ]
+    for instant_or_none, budget, kind, done in closing:
+        if instant_or_none is None or done:
+            continue
+        if instant_or_none <= at:
+            due.append(_Planned(kind, instant_or_none, budget=budget))
+        elif later is None or instant_or_none < later:
+            later = instant_or_none
+    due.sort(key=_at)  # stable: ties keep the timeline's order
+    events = tuple(event.model() for event in due)
+    return StepResult(due=events, progress=_advance(progress, events), next_timer_at=later)
+
+
+def _at(event: _Planned) -> datetime:
+    return event.at
 
 
 def _advance(progress: PolicyProgress, due: tuple[PolicyEvent, ...]) -> PolicyProgress:
