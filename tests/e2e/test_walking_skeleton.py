@@ -41,17 +41,28 @@ def test_posted_escalation_is_stored_assigned_and_delivered(live: Live) -> None:
     """A P0 threat is visible via GET within a second, assigned, and its owner is notified."""
     external_id = f"E2E-{uuid.uuid4()}"
     with live.client() as client:
-        started = time.monotonic()
         response = client.post("/v1/escalations", json=_threat(external_id))
+    accepted_at = time.monotonic()
     assert response.status_code == 202, response.text
     accepted = response.json()
     assert {k: accepted[k] for k in ("status", "duplicate")} == {
         "status": "received",
         "duplicate": False,
     }
-    state = wait_for(lambda: _state(live, accepted["id"]), timeout=5, what="the stored escalation")
-    visible_after = time.monotonic() - started
-    assert visible_after < 1.0, f"GET found it only after {visible_after:.2f} s"
+    # SPEC: a 404 is acceptable only for < 1 s after the 202. Each probe is timed from when
+    # it was sent, so the test's own polling and connection set-up do not count.
+    missed: list[float] = []
+
+    def probe() -> dict[str, Any] | None:
+        sent = time.monotonic() - accepted_at
+        found = _state(live, accepted["id"])
+        if found is None:
+            missed.append(sent)
+        return found
+
+    state = wait_for(probe, timeout=5, what="the stored escalation")
+    last_miss = max(missed, default=0.0)
+    assert last_miss < 1.0, f"GET still answered 404 {last_miss:.2f} s after the 202"
     assert state["status"] == "assigned"
     assert state["priority"]["tier"] == "P0"
     assert state["owner"] is not None
