@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from escalations.contracts.events import EscalationReceived
 from escalations.core.config import Override, TimeOff, loads_config
 from escalations.core.decide import decide as core_decide
@@ -148,3 +150,40 @@ def test_stored_decision_parts_are_the_core_records_as_json() -> None:
     expected = made.assignment.model_dump(mode="json")
     assert expected == {key: stored.assignment[key] for key in expected}
     assert [d.model_dump(mode="json") for d in made.level_one] == stored.assignment["level_one"]
+
+
+def test_a_reload_routes_new_escalations_by_the_new_rules() -> None:
+    """Routing is remembered across batches, and forgotten when the configuration changes."""
+    decider = _decider()
+    received = _received("spam")
+    before = decider.bind(Schedule())
+    first = before.decide(received, at=NOW)
+    assert first.team == before.decide(received, at=NOW).team  # remembered: the same
+    assert "legal" != first.team
+    text = config().replace(
+        "  rules:\n",
+        "  rules:\n    - name: spam-to-legal\n      match: {policy_area: [spam]}\n"
+        "      team: legal\n",
+    )
+    decider.config = loads_config(text).config
+    after = decider.bind(Schedule())
+    locked = after.candidates(received, NOW)
+    decision = after.decide(received, at=NOW)
+    assert ("legal", "spam-to-legal") == (decision.team, decision.route["rule"])
+    assert {duty["person"] for duty in decision.assignment["level_one"]} <= locked
+
+
+def test_routes_remembered_under_another_configuration_are_refused() -> None:
+    """The core will not route by a memo of another configuration's rules."""
+    other = _decider()
+    made = _decider().bind(Schedule())
+    received = _received("spam")
+    with pytest.raises(ValueError, match="another routing configuration"):
+        core_decide(
+            other.config,
+            received.request,
+            source=received.source,
+            source_kind=received.source_kind,
+            at=NOW,
+            routes=made.routes,
+        )

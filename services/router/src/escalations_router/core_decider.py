@@ -20,7 +20,7 @@ from escalations.core.decide import OnDuty, level_people, route_facts
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.policy import EscalationPolicy
 from escalations.core.priority_config import TierSla
-from escalations.core.routing import route
+from escalations.core.routing import ROUTES_REMEMBERED, Routes
 from escalations.core.schedules import on_duty
 from escalations.core.scoring import Priority, next_rise, score
 from escalations.db.models import EscalationRow
@@ -47,15 +47,33 @@ class Schedule:
 
 
 class CoreDecider:
-    """The current configuration; ``bind`` gives a batch its decider."""
+    """The current configuration; ``bind`` gives a batch its decider.
+
+    What depends on the configuration alone is remembered across batches, and forgotten
+    when a reload replaces the configuration: routing decisions by facts, and the teams an
+    escalation may route to at any tier.
+    """
 
     def __init__(self, config: Config) -> None:
         self.config = config
 
+    @property
+    def config(self) -> Config:
+        """The configuration new decisions use (set on reload)."""
+        return self._config
+
+    @config.setter
+    def config(self, config: Config) -> None:
+        self._config = config
+        self._routes = Routes(config.routing)
+        self._teams: dict[tuple[object, ...], frozenset[str]] = {}
+
     def bind(self, schedule: Schedule, book: LoadBook | None = None) -> BoundDecider:
         """Return a decider over this configuration, schedule and person load."""
         window = self.config.wellbeing.window
-        return BoundDecider(self.config, schedule, book or LoadBook({}, window))
+        return BoundDecider(
+            self.config, schedule, book or LoadBook({}, window), self._routes, self._teams
+        )
 
 
 @dataclass
@@ -65,11 +83,13 @@ class BoundDecider:
     config: Config
     schedule: Schedule
     book: LoadBook
+    # Shared with the ``CoreDecider`` across batches (see there).
+    routes: Routes
+    teams: dict[tuple[object, ...], frozenset[str]]
     rescore_at: dict[str, datetime | None] = field(default_factory=dict)
     # Who level 1 pages, per instant and team: a batch decides all its escalations at
     # one instant against one schedule, so each team is resolved once per batch.
     _level_one: dict[datetime, dict[str, tuple[OnDuty, ...]]] = field(default_factory=dict)
-    _teams: dict[tuple[object, ...], set[str]] = field(default_factory=dict)
 
     def reschedule(self, schedule: Schedule) -> None:
         """Decide from now on against ``schedule`` (a command in the batch changed it)."""
@@ -89,6 +109,7 @@ class BoundDecider:
             time_off=self.schedule.time_off,
             history=self.book.history,
             level_one_by_team=self._level_one.get(at),
+            routes=self.routes,
         )
         if made.owner is not None:
             self.book.assigned(made.owner, at, graphic=made.graphic)
@@ -124,16 +145,18 @@ class BoundDecider:
         request, source, kind = received.request, received.source, received.source_kind
         facts = (request.policy_area, request.region, request.language, source, kind)
         key = (*facts, request.regulatory.regime)
-        teams = self._teams.get(key)
-        if teams is None:  # a batch routes many escalations alike
-            teams = set()
+        teams = self.teams.get(key)
+        if teams is None:  # escalations alike route alike
+            found = set()
             for tier in Tier:
                 try:
-                    routed = route(self.config.routing, route_facts(request, source, kind, tier))
-                    teams.add(self.config.team(routed.team).id)
+                    routed = self.routes(route_facts(request, source, kind, tier))
+                    found.add(self.config.team(routed.team).id)
                 except (ValueError, LookupError):
                     continue  # not this tier; if it is the escalation's, decide parks it
-            self._teams[key] = teams
+            if len(self.teams) >= ROUTES_REMEMBERED:
+                self.teams.clear()
+            teams = self.teams[key] = frozenset(found)
         return set().union(*(self._level_one_people(team, at) for team in teams))
 
     def _level_one_people(self, team_id: str, at: datetime) -> set[str]:

@@ -19,7 +19,7 @@ from escalations.core.config_people import Person
 from escalations.core.config_schedule import Override, TimeOff
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.policy import EscalationPolicy
-from escalations.core.routing import RouteDecision, RouteFacts, route
+from escalations.core.routing import RouteDecision, RouteFacts, Routes, route
 from escalations.core.schedules import oncall
 from escalations.core.scoring import Priority, next_rise, score
 
@@ -68,12 +68,14 @@ def decide(
     time_off: Sequence[TimeOff] = (),
     history: Mapping[str, PersonHistory] | None = None,
     level_one_by_team: Mapping[str, tuple[OnDuty, ...]] | None = None,
+    routes: Routes | None = None,
 ) -> Decision:
     """Score, route, resolve level 1 and assign an owner for an escalation at ``at``.
 
     ``level_one_by_team`` is who level 1 pages at ``at`` per team id, where the caller has
     already resolved it (the router does once per batch, for every escalation in it); a team
-    missing from it is resolved here.
+    missing from it is resolved here. ``routes`` remembers routing decisions across calls
+    (it must belong to ``config.routing``).
     """
     received = at if received_at is None else received_at
     priority = score(
@@ -84,7 +86,13 @@ def decide(
         reports=reports,
         config=config.priority,
     )
-    routed = route(config.routing, route_facts(esc, source, source_kind, priority.tier))
+    facts = route_facts(esc, source, source_kind, priority.tier)
+    if routes is None:
+        routed = route(config.routing, facts)
+    elif routes.config is config.routing:
+        routed = routes(facts)
+    else:
+        raise ValueError("routes were remembered under another routing configuration")
     team = config.team(routed.team)
     policy = team.escalation_policy
     known = level_one_by_team or {}
