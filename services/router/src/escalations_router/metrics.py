@@ -91,5 +91,5 @@ def count_assignments(assigned: Tally[str], config: Config, at: datetime) -> Non
         person = config.people_by_id.get(person_id)
         local = at.astimezone(ZoneInfo(person.timezone)) if person else at
         in_hours = local.weekday() in WORKDAYS and local.hour in BUSINESS_HOURS
-        teams = [t.id for t in config.teams if person_id in t.members()] or [""]
-        ASSIGNMENTS.labels(teams[0], person_id, str(not in_hours).lower()).inc(n)
+        team = config.first_team_of.get(person_id, "")
+        ASSIGNMENTS.labels(team, person_id, str(not in_hours).lower()).inc(n)

@@ -78,6 +78,15 @@ class Config(BaseModel):
         return {team.id: team for team in self.teams}
 
     @cached_property
+    def first_team_of(self) -> dict[str, str]:
+        """Return, per person, the first team (in configuration order) whose schedule has them."""
+        found: dict[str, str] = {}
+        for team in self.teams:
+            for person in team.members():
+                found.setdefault(person, team.id)
+        return found
+
+    @cached_property
     def overrides_by_team(self) -> dict[str, tuple[Override, ...]]:
         """Return the static overrides of the configuration, per team id."""
         grouped: dict[str, list[Override]] = {}
