@@ -17,8 +17,9 @@ from escalations.core.config import (
     loads_config,
 )
 from escalations.core.coverage import covered
+from escalations.core.decide import level_people, level_people_until
 from escalations.core.rotation import slot_at, slot_start
-from escalations.core.schedules import on_duty, shifts
+from escalations.core.schedules import next_change, on_duty, shifts
 from tests.unit.core.schedule_helpers import PEOPLE, config, one_layer, people_yaml
 from tests.unit.core.test_coverage import FOLLOW_THE_SUN
 
@@ -186,3 +187,53 @@ FRESH = {
     "tricky": lambda: loads_config(people_yaml() + TRICKY + "routing: {default_team: t}\n").config,
     "demo": lambda: load_config(demo_config_path()).config,
 }
+
+
+@SETTINGS
+@given(
+    changes=runtime_changes(),
+    offset=st.integers(min_value=0, max_value=7 * 24 * 60 - 1),
+    shares=st.lists(st.floats(min_value=0, max_value=1, exclude_max=True), max_size=6),
+)
+def test_on_duty_holds_until_the_next_change(
+    changes: tuple[str, str, list[Override], list[TimeOff]], offset: int, shares: list[float]
+) -> None:
+    """Whoever is on duty at an instant stays on duty, in the same order, up to next_change."""
+    name, team, overrides, leaves = changes
+    cfg = CONFIGS[name]
+    at = datetime(2026, 3, 2, tzinfo=UTC) + timedelta(minutes=offset)
+    until = next_change(
+        cfg, team, at, at + timedelta(hours=12), overrides=overrides, time_off=leaves
+    )
+    assert at < until <= at + timedelta(hours=12)
+
+    def who(instant: datetime) -> list[tuple[str, str, str | None]]:
+        duties = on_duty(cfg, team, instant, overrides=overrides, time_off=leaves)
+        return [(d.person, d.layer, d.covering) for d in duties]
+
+    now = who(at)
+    last = until - timedelta(microseconds=1)
+    # A share just under 1 can round up to ``until`` itself (timedelta keeps microseconds).
+    for instant in [last, *(min(at + (until - at) * share, last) for share in shares)]:
+        assert now == who(instant), instant
+
+
+@SETTINGS
+@given(
+    changes=runtime_changes(),
+    offset=st.integers(min_value=0, max_value=7 * 24 * 60 - 1),
+    shares=st.lists(st.floats(min_value=0, max_value=1, exclude_max=True), max_size=6),
+)
+def test_level_one_holds_until_the_instant_it_names(
+    changes: tuple[str, str, list[Override], list[TimeOff]], offset: int, shares: list[float]
+) -> None:
+    """level_people_until's answer is level_people's at every instant before its bound."""
+    name, team_id, overrides, leaves = changes
+    cfg = CONFIGS[name]
+    policy = cfg.team(team_id).escalation_policy
+    at = datetime(2026, 3, 2, tzinfo=UTC) + timedelta(minutes=offset)
+    people, until = level_people_until(cfg, team_id, policy, 1, at, overrides, leaves)
+    assert at < until <= at + timedelta(hours=1)
+    last = until - timedelta(microseconds=1)
+    for instant in [at, last, *(min(at + (until - at) * share, last) for share in shares)]:
+        assert people == level_people(cfg, team_id, policy, 1, instant, overrides, leaves)

@@ -13,6 +13,7 @@ from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.policy import EscalationPolicy
 from escalations_router.core_decider import CoreDecider, Schedule
 from escalations_router.people import LoadBook
+from escalations_router.schedule import LiveSchedule
 from escalations_router.state import on_received
 from tests.e2e.router.configs import config
 
@@ -187,3 +188,55 @@ def test_routes_remembered_under_another_configuration_are_refused() -> None:
             at=NOW,
             routes=made.routes,
         )
+
+
+def _one_a_day() -> CoreDecider:
+    # Team "general" (fiona, gus): one of them a day, handing over at 09:00 Dublin (UTC in
+    # November).
+    text = config().replace(
+        "members: [fiona, gus]\n          on_duty: 2", "members: [fiona, gus]\n          on_duty: 1"
+    )
+    return CoreDecider(loads_config(text).config)
+
+
+def test_level_one_is_remembered_across_batches_until_the_handoff() -> None:
+    """Batches reuse who is on duty under the same schedule, and a handoff still hands over."""
+    decider = _one_a_day()
+    live = Schedule()
+    spam = _received("spam")
+    morning = NOW.replace(hour=8, minute=30)
+    before = decider.bind(live).candidates(spam, morning)
+    assert 1 == len(before)
+    held = decider.bind(live).candidates(spam, NOW.replace(hour=8, minute=59, second=59))
+    assert before == held
+    assert morning == decider._duties["general"].since  # reused, not worked out again
+    after = decider.bind(live).candidates(spam, NOW.replace(hour=9))
+    assert 1 == len(after)
+    assert before != after
+
+
+def test_a_new_schedule_is_not_answered_from_the_old_one() -> None:
+    """An override loaded by a later batch (a new schedule) pages its person at once."""
+    decider = _one_a_day()
+    spam = _received("spam")
+    at = NOW.replace(hour=8, minute=30)
+    (usual,) = decider.bind(Schedule()).candidates(spam, at)
+    cover = "gus" if usual == "fiona" else "fiona"
+    override = Override(team="general", person=cover, start=at, end=at + timedelta(hours=1))
+    covered = decider.bind(Schedule(overrides=(override,)))
+    assert {cover} == covered.candidates(spam, at + timedelta(minutes=5))
+    assert cover == covered.decide(spam, at=at + timedelta(minutes=5)).owner
+
+
+def test_the_live_schedule_is_the_same_object_while_its_rows_are() -> None:
+    """Batches loading the same overrides share one schedule (what level 1 is kept under)."""
+    live = LiveSchedule()
+    start, end = NOW, NOW + timedelta(hours=1)
+    rows = [("override", "general", "gus", start, end, None), ("processed", "ev-1", *[None] * 4)]
+    first = live.of(rows)  # type: ignore[arg-type]
+    assert ("gus",) == tuple(o.person for o in first.overrides)
+    again = live.of([rows[0], ("processed", "ev-2", *[None] * 4)])  # type: ignore[arg-type]
+    assert first is again
+    later = live.of([])
+    assert later is not first
+    assert () == later.overrides

@@ -193,6 +193,7 @@ class BatchProcessor:
         self._pool = pool
         self._decider = decider
         self._outbox = outbox
+        self._live = schedule.LiveSchedule()
 
     def _parse(self, records: Sequence[Record]) -> tuple[list[Parsed], list[tuple[Record, str]]]:
         parsed, poison = [], []
@@ -262,7 +263,7 @@ class BatchProcessor:
         ]
         rows = await store.lock_rows(connection, escalation_ids)
         ids = [p.envelope.id for p in parsed] + [dead_letter_id(r) for r, _ in poison]
-        live, done = await schedule.load_with_done(connection, now, store.CONSUMER, ids)
+        live, done = await schedule.load_with_done(connection, now, store.CONSUMER, ids, self._live)
         clocks = await store.load_clocks(connection, rows)
         decider = self._decider.bind(live)
         todo = _fresh(parsed, done)

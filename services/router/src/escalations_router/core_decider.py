@@ -16,7 +16,7 @@ from pydantic.main import IncEx
 from escalations.contracts.events import Deadlines, EscalationReceived
 from escalations.core import decide as core
 from escalations.core.config import Config, Override, TimeOff, UnknownIdError
-from escalations.core.decide import OnDuty, level_people, route_facts
+from escalations.core.decide import OnDuty, level_people, level_people_until, route_facts
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.policy import EscalationPolicy
 from escalations.core.priority_config import TierSla
@@ -39,6 +39,16 @@ _STORED: dict[str, IncEx | bool] = {
 
 
 @dataclass(frozen=True)
+class HeldDuty:
+    """Who level 1 of a team pages, under one schedule, from ``since`` until ``until``."""
+
+    schedule: Schedule
+    since: datetime
+    until: datetime
+    duty: tuple[OnDuty, ...]
+
+
+@dataclass(frozen=True)
 class Schedule:
     """Overrides and time off stored by the router from schedule commands."""
 
@@ -50,8 +60,9 @@ class CoreDecider:
     """The current configuration; ``bind`` gives a batch its decider.
 
     What depends on the configuration alone is remembered across batches, and forgotten
-    when a reload replaces the configuration: routing decisions by facts, and the teams an
-    escalation may route to at any tier.
+    when a reload replaces the configuration: routing decisions by facts, the teams an
+    escalation may route to at any tier, and who level 1 of each team pages (for as long as
+    the schedule object is the same and no handoff, window edge, override or leave comes).
     """
 
     def __init__(self, config: Config) -> None:
@@ -67,12 +78,18 @@ class CoreDecider:
         self._config = config
         self._routes = Routes(config.routing)
         self._teams: dict[tuple[object, ...], frozenset[str]] = {}
+        self._duties: dict[str, HeldDuty] = {}
 
     def bind(self, schedule: Schedule, book: LoadBook | None = None) -> BoundDecider:
         """Return a decider over this configuration, schedule and person load."""
         window = self.config.wellbeing.window
         return BoundDecider(
-            self.config, schedule, book or LoadBook({}, window), self._routes, self._teams
+            self.config,
+            schedule,
+            book or LoadBook({}, window),
+            self._routes,
+            self._teams,
+            self._duties,
         )
 
 
@@ -86,6 +103,8 @@ class BoundDecider:
     # Shared with the ``CoreDecider`` across batches (see there).
     routes: Routes
     teams: dict[tuple[object, ...], frozenset[str]]
+    # Level 1 per team, kept while the schedule object is the same and its time lasts.
+    duties: dict[str, HeldDuty]
     rescore_at: dict[str, datetime | None] = field(default_factory=dict)
     # Who level 1 pages, per instant and team: a batch decides all its escalations at
     # one instant against one schedule, so each team is resolved once per batch.
@@ -163,18 +182,25 @@ class BoundDecider:
         known = self._level_one.setdefault(at, {})
         duty = known.get(team_id)
         if duty is None:
-            team = self.config.team(team_id)
-            duty = level_people(
-                self.config,
-                team.id,
-                team.escalation_policy,
-                1,
-                at,
-                self.schedule.overrides,
-                self.schedule.time_off,
-            )
-            known[team_id] = duty
+            duty = known[team_id] = self._level_one_at(team_id, at)
         return {entry.person for entry in duty}
+
+    def _level_one_at(self, team_id: str, at: datetime) -> tuple[OnDuty, ...]:
+        held = self.duties.get(team_id)
+        if held is not None and held.schedule is self.schedule and held.since <= at < held.until:
+            return held.duty
+        team = self.config.team(team_id)
+        duty, until = level_people_until(
+            self.config,
+            team.id,
+            team.escalation_policy,
+            1,
+            at,
+            self.schedule.overrides,
+            self.schedule.time_off,
+        )
+        self.duties[team_id] = HeldDuty(self.schedule, at, until, duty)
+        return duty
 
     def rescore(self, received: EscalationReceived, *, reports: int, at: datetime) -> Rescore:
         """Score again with more reports."""

@@ -80,17 +80,41 @@ FROM processed_events WHERE event_id = ANY($3::text[]) AND consumer = $2
 )
 
 
+class LiveSchedule:
+    """The live schedule as last loaded: the same object while the stored rows are the same.
+
+    Who is on duty is remembered per schedule object across batches (``CoreDecider``): a
+    batch that loads the same overrides and time off as the one before gets the same object.
+    """
+
+    def __init__(self) -> None:
+        self._rows: tuple[tuple[object, ...], ...] | None = None
+        self._schedule = Schedule()
+
+    def of(self, rows: Sequence[Record]) -> Schedule:
+        """Return the schedule of these rows (processed-event rows are left out)."""
+        found = tuple(tuple(row) for row in rows if row[0] != "processed")
+        if found != self._rows:
+            self._rows, self._schedule = found, _schedule(rows)
+        return self._schedule
+
+
 async def load(connection: Connection, now: datetime) -> Schedule:
     """Return the overrides and time off that have not ended by ``now`` (one query)."""
     return _schedule(await connection.fetch(_LIVE, now))
 
 
 async def load_with_done(
-    connection: Connection, now: datetime, consumer: str, event_ids: Iterable[str]
+    connection: Connection,
+    now: datetime,
+    consumer: str,
+    event_ids: Iterable[str],
+    live: LiveSchedule | None = None,
 ) -> tuple[Schedule, set[str]]:
     """Return the live schedule and which of these events ``consumer`` applied before."""
     rows = await connection.fetch(_LIVE_AND_DONE, now, consumer, list(event_ids))
-    return _schedule(rows), {row[1] for row in rows if row[0] == "processed"}
+    schedule = _schedule(rows) if live is None else live.of(rows)
+    return schedule, {row[1] for row in rows if row[0] == "processed"}
 
 
 def _schedule(rows: Sequence[Record]) -> Schedule:

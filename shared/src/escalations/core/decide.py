@@ -9,7 +9,7 @@ arguments; the result is a frozen, JSON-ready record the router stores as-is.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,7 +20,7 @@ from escalations.core.config_schedule import Override, TimeOff
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.policy import EscalationPolicy
 from escalations.core.routing import RouteDecision, RouteFacts, Routes, route
-from escalations.core.schedules import oncall
+from escalations.core.schedules import next_change, oncall
 from escalations.core.scoring import Priority, next_rise, score
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -156,6 +156,34 @@ def level_people(
         )
         for entry in levels[0].people
     )
+
+
+def level_people_until(
+    config: Config,
+    team_id: str,
+    policy: EscalationPolicy,
+    level: int,
+    at: datetime,
+    overrides: Sequence[Override] = (),
+    time_off: Sequence[TimeOff] = (),
+    *,
+    horizon: timedelta = timedelta(hours=1),
+) -> tuple[tuple[OnDuty, ...], datetime]:
+    """Return who level ``level`` pages at ``at``, and until when (exclusive) that holds.
+
+    The answer stands until a schedule the level pages from may change (``next_change``),
+    and at most ``horizon`` ahead: a caller may use it for any instant in between, with
+    the same configuration, overrides and time off.
+    """
+    people = level_people(config, team_id, policy, level, at, overrides, time_off)
+    until = at + horizon
+    team = config.team(team_id)
+    for target in policy.levels[level - 1].targets:
+        if target.kind == "person":
+            continue  # a named person is paged whoever is on duty
+        owner = team.id if target.kind == "schedule" else str(target.id)
+        until = next_change(config, owner, at, until, overrides=overrides, time_off=time_off)
+    return people, until
 
 
 def _candidate(person: Person) -> Candidate:

@@ -167,6 +167,31 @@ def _breakpoints(
     return sorted(point for point in points if start <= point < end)
 
 
+def next_change(
+    config: Config,
+    team_id: str,
+    at: datetime,
+    until: datetime,
+    *,
+    overrides: Sequence[Override] = (),
+    time_off: Sequence[TimeOff] = (),
+) -> datetime:
+    """Return the first instant after ``at`` where who is on duty for ``team_id`` may change.
+
+    ``on_duty`` gives the same answer at every instant from ``at`` up to (not including) the
+    returned one: a handoff, a restriction window or holiday edge, a layer start, or an
+    override or leave starting or ending. Looks no further than ``until`` (returned when
+    nothing changes before it). The same change points ``shifts`` relies on.
+    """
+    at, until = as_utc(at, "at"), as_utc(until, "until")
+    if until <= at:
+        raise ValueError(f"until {until.isoformat()} must be after at {at.isoformat()}")
+    team = config.team(team_id)
+    team_overrides = _team_overrides(config, team.id, overrides)
+    points = _breakpoints(team, at, until, team_overrides, (*config.time_off, *time_off))
+    return next((point for point in points if point > at), until)
+
+
 def shifts(
     config: Config,
     team_id: str,
