@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,6 +24,7 @@ from escalations.core.escalation import Tier
 from escalations.core.policy import EscalationPolicy, PolicyProgress
 from escalations.core.priority_config import TierSla
 from escalations.db.models import EscalationRow
+from escalations_router.db import as_json
 from escalations_router.decision import Decider
 from escalations_router.people import LoadBook
 from escalations_router.state import on_acknowledge, on_reassign, on_resolve
@@ -272,12 +274,17 @@ def test_load_book_counts_open_work_and_graphic_exposure_in_the_window() -> None
     book.assigned("aoife", T0, graphic=True)
     book.assigned("bruno", T0, graphic=False)
     book.closed("bruno")
-    rows = {r["p"]: r for r in book.rows(T0)}
+    # As the write statement receives them: JSON, the stamps as isoformat writes them.
+    rows = {r["p"]: r for r in orjson.loads(as_json(book.rows(T0)))}
     assert (2, 2, [T0.isoformat()]) == (
         rows["aoife"]["open"],
         rows["aoife"]["added"],
         rows["aoife"]["graphic"],
     )
+    stamp = T0.replace(microsecond=120)
+    book.assigned("aoife", stamp, graphic=True)
+    (aoife,) = [r for r in orjson.loads(as_json(book.rows(stamp))) if r["p"] == "aoife"]
+    assert [T0.isoformat(), stamp.isoformat()] == aoife["graphic"]
     assert (0, 1) == (rows["bruno"]["open"], rows["bruno"]["added"])
 
 

@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import asyncpg
-import orjson
 from pydantic import BaseModel
 
 from escalations.contracts.codec import parse_payload
@@ -452,11 +451,10 @@ def _handed(batch: Batch, ids: dict[str, int]) -> tuple[list[OutboxRow], bool]:
     """
     handed: list[OutboxRow] = []
     others = False
-    for row in batch.writes.outbox:
+    for row, envelope in zip(batch.writes.outbox, batch.writes.envelopes, strict=True):
         if row["key"] in batch.created:
             event_id = row["event_id"]
-            envelope = orjson.dumps(row["envelope"]).decode()
-            handed.append((ids[event_id], event_id, row["topic"], row["key"], envelope))
+            handed.append((ids[event_id], event_id, row["topic"], row["key"], envelope.decode()))
         else:
             others = True
     return sorted(handed), others

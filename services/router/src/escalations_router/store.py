@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, TypeAdapter
 from sqlmodel import SQLModel
 
@@ -128,6 +129,9 @@ class Writes:
 
     history: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
+    # Each outbox row's envelope as JSON, serialised once: the row carries it into the
+    # write statement as a fragment, and the relay takes it from here (``batch._handed``).
+    envelopes: list[bytes] = field(default_factory=list)
     processed: list[dict[str, Any]] = field(default_factory=list)
     escalations: list[EscalationRow] = field(default_factory=list)
     clocks: list[ClockRow] = field(default_factory=list)
@@ -157,9 +161,17 @@ class Writes:
         self, topic: str, key: str, event_id: str, body: dict[str, Any], now: datetime
     ) -> None:
         """Put one outgoing message in the outbox (published by the relay after commit)."""
+        envelope = orjson.dumps(body)
         self.outbox.append(
-            {"event_id": event_id, "topic": topic, "key": key, "envelope": body, "created_at": now}
+            {
+                "event_id": event_id,
+                "topic": topic,
+                "key": key,
+                "envelope": orjson.Fragment(envelope),
+                "created_at": now,
+            }
         )
+        self.envelopes.append(envelope)
 
     def enqueue_all(self, escalation_id: str, events: Iterable[BaseModel], now: datetime) -> None:
         """Wrap payloads in envelopes about one escalation and put them in the outbox."""
