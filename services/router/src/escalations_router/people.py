@@ -123,7 +123,7 @@ def _histories(records: Iterable[Record]) -> dict[str, PersonHistory]:
         record["person"]: PersonHistory(
             last_assigned_at=record["last_assigned_at"],
             open_count=record["open_count"],
-            graphic_at=tuple(datetime.fromisoformat(s) for s in record["graphic_at"]),
+            graphic_at=tuple(map(datetime.fromisoformat, record["graphic_at"])),
         )
         for record in records
     }
