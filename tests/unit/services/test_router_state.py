@@ -22,7 +22,13 @@ from escalations.contracts.events import (
 )
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations_router.decision import Decision, Rescore
-from escalations_router.state import on_acknowledge, on_reassign, on_received, on_resolve
+from escalations_router.state import (
+    Payload,
+    on_acknowledge,
+    on_reassign,
+    on_received,
+    on_resolve,
+)
 
 NOW = datetime(2026, 11, 25, 9, 14, tzinfo=UTC)
 
@@ -81,7 +87,10 @@ def test_new_escalation_is_assigned_and_announced() -> None:
         outcome.row.status, outcome.row.owner, outcome.row.team, outcome.row.tier,
     ) == (Status.ASSIGNED, "aoife", "dublin", "P1")  # fmt: skip
     assert [c.action for c in outcome.changes] == ["received", "assigned"]
-    assert [EscalationAssigned] == [type(e) for e in outcome.events]
+    (assigned,) = outcome.events
+    assert isinstance(assigned, Payload)
+    assert EscalationAssigned is assigned.model
+    assert ("aoife", "dublin") == (assigned.data["owner"], assigned.data["team"])
 
 
 def test_nobody_on_duty_leaves_it_received_and_says_why() -> None:
@@ -194,5 +203,5 @@ def test_sensitive_summary_is_flagged() -> None:
     )
     outcome = on_received(None, received, FakeDecider(), NOW)
     event = outcome.events[0]
-    assert isinstance(event, EscalationAssigned)
-    assert event.escalation.sensitive
+    assert isinstance(event, Payload)
+    assert event.data["escalation"]["sensitive"] is True

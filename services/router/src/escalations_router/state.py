@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
@@ -26,7 +26,7 @@ from escalations.contracts.events import (
     ResolveRequested,
     Status,
 )
-from escalations.core.escalation import EscalationIn, SourceKind, Tier
+from escalations.core.escalation import EscalationIn, PolicyArea, SourceKind, Tier
 from escalations.core.sensitivity import is_sensitive
 from escalations.db.models import EscalationRow
 from escalations_router.decision import Decider
@@ -67,13 +67,30 @@ class Change(NamedTuple):
     budget: str | None = None  # for SLA warnings and breaches: which clock
 
 
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """An event payload already in its JSON form: what ``model(...).model_dump(mode="json")``
+    gives, built directly.
+
+    Datetimes stay datetimes; the outbox writes them as pydantic does (``Writes.enqueue``).
+    Used for the one event every new escalation emits (``escalation.assigned``): building
+    the summary and event models and dumping them was a tenth of the router's work on one.
+    """
+
+    model: type[BaseModel]
+    data: dict[str, Any]
+
+
+Event = BaseModel | Payload
+
+
 @dataclass
 class Outcome:
     """What a handler produced: the row to store, history, and events for the outbox."""
 
     row: EscalationRow | None
     changes: list[Change] = field(default_factory=list)
-    events: list[BaseModel] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
 
 
 def summary(row: EscalationRow, request: EscalationIn | None = None) -> EscalationSummary:
@@ -107,6 +124,40 @@ def summary(row: EscalationRow, request: EscalationIn | None = None) -> Escalati
         ),
         created_at=values["created_at"],
     )
+
+
+def summary_data(row: EscalationRow, request: dict[str, Any], graphic: bool) -> dict[str, Any]:
+    """Return ``summary(row).model_dump(mode="json")`` built directly (datetimes left as is).
+
+    ``request`` is the row's stored request (the request model's JSON dump), ``graphic``
+    the request's graphic signal.
+    """
+    values = row.__dict__
+    return {
+        "id": values["id"],
+        "title": values["title"],
+        "description": request["description"],
+        "policy_area": request["policy_area"],
+        "sensitive": is_sensitive(PolicyArea(request["policy_area"]), graphic=graphic),
+        "tier": values["tier"],
+        "score": values["score"],
+        "status": values["status"],
+        "team": values["team"],
+        "owner": values["owner"],
+        "level": values["level"],
+        "reports": values["reports"],
+        "source": values["source"],
+        "source_kind": values["source_kind"],
+        "region": request["region"],
+        "language": request["language"],
+        "content_refs": request["content_refs"],
+        "deadlines": {
+            "acknowledge_by": values["acknowledge_by"],
+            "resolve_by": values["resolve_by"],
+            "regulatory_deadline": values["regulatory_deadline"],
+        },
+        "created_at": values["created_at"],
+    }
 
 
 def on_received(
@@ -159,10 +210,14 @@ def on_received(
         return Outcome(row, changes)
     reason = f"team {decision.team}: {decision.assignment.get('summary', 'assigned')}"
     changes.append(Change("assigned", SYSTEM, Status.RECEIVED, Status.ASSIGNED, reason))
-    assigned = EscalationAssigned(
-        escalation=summary(row, request), owner=decision.owner, team=decision.team
-    )
-    return Outcome(row, changes, [assigned])
+    escalation = summary_data(row, row.request, request.signals.graphic)
+    assigned = {
+        "escalation": escalation,
+        "owner": decision.owner,
+        "team": decision.team,
+        "previous_owner": None,
+    }
+    return Outcome(row, changes, [Payload(EscalationAssigned, assigned)])
 
 
 def _merge_duplicate(

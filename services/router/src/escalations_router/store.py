@@ -9,7 +9,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 from sqlmodel import SQLModel
 
 from escalations.contracts.envelope import new_event_id, raw_envelope
@@ -18,7 +18,7 @@ from escalations.db.models import EscalationRow
 from escalations.db.models_router import ClockRow
 from escalations_router.db import Connection, as_json, rows_of
 from escalations_router.rows import column_names
-from escalations_router.state import Change
+from escalations_router.state import Change, Event, Payload
 
 CONSUMER = "router"
 SOURCE = "/router"
@@ -160,8 +160,11 @@ class Writes:
     def enqueue(
         self, topic: str, key: str, event_id: str, body: dict[str, Any], now: datetime
     ) -> None:
-        """Put one outgoing message in the outbox (published by the relay after commit)."""
-        envelope = orjson.dumps(body)
+        """Put one outgoing message in the outbox (published by the relay after commit).
+
+        Datetimes in ``body`` are written as pydantic writes them (UTC as ``Z``).
+        """
+        envelope = orjson.dumps(body, option=orjson.OPT_UTC_Z)
         self.outbox.append(
             {
                 "event_id": event_id,
@@ -173,11 +176,14 @@ class Writes:
         )
         self.envelopes.append(envelope)
 
-    def enqueue_all(self, escalation_id: str, events: Iterable[BaseModel], now: datetime) -> None:
+    def enqueue_all(self, escalation_id: str, events: Iterable[Event], now: datetime) -> None:
         """Wrap payloads in envelopes about one escalation and put them in the outbox."""
         time = _json_time(now)
         for event in events:
-            event_type = EVENT_TYPE_OF[type(event)]
+            if isinstance(event, Payload):
+                event_type, data = EVENT_TYPE_OF[event.model], event.data
+            else:
+                event_type, data = EVENT_TYPE_OF[type(event)], event.model_dump(mode="json")
             event_id = new_event_id()
             # The envelope ``build_event`` would give, without validating and dumping an
             # ``Envelope`` model on top of the payload (a hot path: every escalation).
@@ -187,7 +193,7 @@ class Writes:
                 source=SOURCE,
                 subject=escalation_id,
                 time=time,
-                data=event.model_dump(mode="json"),
+                data=data,
             )
             self.enqueue(EVENT_TYPES[event_type][0], escalation_id, event_id, body, now)
 
