@@ -17,6 +17,7 @@ from escalations.core.assignment import (
     Candidate,
     PersonHistory,
     WellbeingConfig,
+    _speaks,
     assign,
 )
 from escalations.core.escalation import PolicyArea
@@ -316,3 +317,13 @@ def test_same_inputs_same_decision(
     assert first.owner == again.owner
     assert first == decide(candidates, history, area=area, language=language, graphic=graphic)
     assert (first.owner is None) == (not candidates)
+
+
+def test_languages_match_without_region_and_case() -> None:
+    """``EN-gb`` speaks ``en`` and ``en-US``; ``pt`` does not speak ``es``."""
+    speaker = Candidate(person_id="p", languages=frozenset({"EN-gb", "pt"}))
+    assert {"en", "pt"} == speaker.language_roots
+    assert speaker == Candidate(person_id="p", languages=frozenset({"EN-gb", "pt"}))
+    for language, speaks in [("en", True), ("en-US", True), ("PT-br", True), ("es", False)]:
+        assert speaks == _speaks(speaker, language), language
+    assert _speaks(speaker, None)

@@ -21,6 +21,7 @@ from escalations.core.escalation import (
 )
 from escalations.core.priority_config import PriorityConfig
 from escalations.core.scoring import Priority, next_rescore_at, score
+from escalations.core.scoring_factors import fires
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 CONFIG = PriorityConfig()
@@ -575,3 +576,36 @@ def test_time_passing_never_lowers_the_tier_nor_relaxes_deadlines(
     assert before.tier.rank >= after.tier.rank
     assert before.deadlines.acknowledge_by >= after.deadlines.acknowledge_by
     assert before.deadlines.resolve_by >= after.deadlines.resolve_by
+
+
+@given(
+    area=st.sampled_from(PolicyArea),
+    regime=st.sampled_from(Regime),
+    kind=st.sampled_from(SourceKind),
+    imminence=st.sampled_from(Imminence),
+    minors=st.sampled_from(Minors),
+    ongoing=st.booleans(),
+    severity=st.integers(1, 5),
+)
+def test_floors_for_the_facts_fire_as_all_floors_would(
+    area: PolicyArea,
+    regime: Regime,
+    kind: SourceKind,
+    imminence: Imminence,
+    minors: Minors,
+    ongoing: bool,
+    severity: int,
+) -> None:
+    """Narrowing the floors by area, regime and source leaves out only floors that cannot fire."""
+    esc = EscalationIn.model_validate(
+        {
+            "title": "t",
+            "policy_area": area,
+            "signals": {"imminence": imminence, "minors": minors, "ongoing": ongoing},
+            "regulatory": {"regime": regime},
+        }
+    )
+    config = PriorityConfig()
+    everything = [rule for rule in config.floors if fires(rule, esc, kind, severity)]
+    narrowed = config.floors_for(area, regime, kind)
+    assert everything == [rule for rule in narrowed if fires(rule, esc, kind, severity)]

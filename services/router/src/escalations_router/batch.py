@@ -355,7 +355,8 @@ class BatchProcessor:
         esc_id = item.envelope.subject
         row = batch.rows.get(esc_id)
         payload = item.payload
-        if row is None and is_system_actor(getattr(payload, "by", "")):
+        # ``__dict__``: most payloads have no ``by``, and a missing pydantic attribute raises.
+        if row is None and is_system_actor(payload.__dict__.get("by", "")):
             # An integration closing an alert the router never saw (it fired before the
             # integration existed): nothing to do, and nothing an operator must replay.
             log.info("dropped %s for unknown escalation %s", item.envelope.type, esc_id)

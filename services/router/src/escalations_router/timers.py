@@ -189,10 +189,17 @@ def _earliest(*instants: datetime | None) -> datetime | None:
 
 
 def _sla_of(clock: ClockRow) -> TierSla:
-    # Constructed without validation: the budgets were valid when the tier set them.
+    values = clock.__dict__  # every column is there (``rows.new_row``)
+    return _sla(values["acknowledge_seconds"], values["resolve_seconds"])
+
+
+@lru_cache(maxsize=256)
+def _sla(acknowledge_seconds: float, resolve_seconds: float) -> TierSla:
+    # Constructed without validation: the budgets were valid when the tier set them. Frozen,
+    # so one per distinct pair of budgets is shared.
     return TierSla.model_construct(
-        acknowledge=timedelta(seconds=clock.acknowledge_seconds),
-        resolve=timedelta(seconds=clock.resolve_seconds),
+        acknowledge=timedelta(seconds=acknowledge_seconds),
+        resolve=timedelta(seconds=resolve_seconds),
     )
 
 

@@ -8,7 +8,7 @@ decision record says why each candidate was or was not chosen.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
@@ -55,6 +55,16 @@ class Candidate:
     skills: frozenset[PolicyArea] = frozenset()
     languages: frozenset[str] = frozenset()
     opt_out: frozenset[PolicyArea] = frozenset()
+    # The languages without region, lower-cased (``en-GB`` -> ``en``): what matching uses.
+    language_roots: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        roots = frozenset(_root(language) for language in self.languages)
+        object.__setattr__(self, "language_roots", roots)
+
+
+def _root(language: str) -> str:
+    return language.lower().split("-", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,10 +172,7 @@ def _drop_opted_out(
 
 
 def _speaks(candidate: Candidate, language: str | None) -> bool:
-    if language is None:
-        return True
-    wanted = language.lower().split("-", 1)[0]
-    return any(spoken.lower().split("-", 1)[0] == wanted for spoken in candidate.languages)
+    return language is None or _root(language) in candidate.language_roots
 
 
 def _keep_qualified(

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError, model_validator
 
-from escalations.core.assignment import WellbeingConfig
+from escalations.core.assignment import Candidate, WellbeingConfig
 from escalations.core.config_checks import ConfigIssue, Loc, Parts, check, coverage_warnings
 from escalations.core.config_people import Channel, Contacts, Person, QuietHours
 from escalations.core.config_schedule import (
@@ -76,6 +76,19 @@ class Config(BaseModel):
     def teams_by_id(self) -> dict[str, Team]:
         """Return teams indexed by id."""
         return {team.id: team for team in self.teams}
+
+    @cached_property
+    def candidates(self) -> dict[str, Candidate]:
+        """Return every person as assignment sees them (built once per configuration)."""
+        return {
+            person.id: Candidate(
+                person_id=person.id,
+                skills=frozenset(person.skills),
+                languages=frozenset(person.languages),
+                opt_out=frozenset(person.opt_out),
+            )
+            for person in self.people
+        }
 
     @cached_property
     def first_team_of(self) -> dict[str, str]:

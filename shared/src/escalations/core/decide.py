@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict
 
 from escalations.core.assignment import AssignmentDecision, Candidate, PersonHistory, assign
 from escalations.core.config import Config
-from escalations.core.config_people import Person
 from escalations.core.config_schedule import Override, TimeOff
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.policy import EscalationPolicy
@@ -102,7 +101,7 @@ def decide(
     area = config.priority.policy_areas[esc.policy_area]
     graphic = esc.signals.graphic or area.graphic
     assignment = assign(
-        [_candidate(config.person(duty.person)) for duty in level_one],
+        [_candidate(config, duty.person) for duty in level_one],
         policy_area=esc.policy_area,
         language=esc.language,
         graphic=graphic,
@@ -186,7 +185,11 @@ def level_people_until(
     return people, until
 
 
-def _candidate(person: Person) -> Candidate:
+def _candidate(config: Config, person_id: str) -> Candidate:
+    known = config.candidates.get(person_id)
+    if known is not None:
+        return known
+    person = config.person(person_id)  # raises, naming the unknown id
     return Candidate(
         person_id=person.id,
         skills=frozenset(person.skills),

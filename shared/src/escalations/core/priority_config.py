@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -215,6 +216,33 @@ class PriorityConfig(BaseModel):
         if self.clocks.get(Regime.NONE) is not None:
             raise ValueError("clocks: regime 'none' cannot have a clock; remove it or set null")
         return self
+
+    def floors_for(
+        self, area: PolicyArea, regime: Regime, source_kind: SourceKind
+    ) -> tuple[FloorRule, ...]:
+        """Return the floors whose area, regime and source conditions these facts meet.
+
+        The rest of each floor's conditions (signals, severity) still decide whether it
+        fires (``scoring_factors.fires``). Remembered per facts: scoring every escalation
+        against every floor was a visible share of a router's work.
+        """
+        key = (area, regime, source_kind)
+        found = self._floors_by_facts.get(key)
+        if found is None:
+            found = self._floors_by_facts[key] = tuple(
+                rule
+                for rule in self.floors
+                if (rule.policy_areas is None or area in rule.policy_areas)
+                and (rule.regimes is None or regime in rule.regimes)
+                and (rule.source_kinds is None or source_kind in rule.source_kinds)
+            )
+        return found
+
+    @cached_property
+    def _floors_by_facts(
+        self,
+    ) -> dict[tuple[PolicyArea, Regime, SourceKind], tuple[FloorRule, ...]]:
+        return {}
 
 
 def _check_floor_names(floors: tuple[FloorRule, ...]) -> None:

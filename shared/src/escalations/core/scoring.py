@@ -104,7 +104,8 @@ def _base_tier(
 ) -> tuple[Tier, list[Reason]]:
     tier = config.tiers.tier_for(value)
     rules = [Reason(factor="score_tier", points=0, detail=f"score {value} -> {tier.value}")]
-    fired = [rule for rule in config.floors if fires(rule, esc, source_kind, severity)]
+    floors = config.floors_for(esc.policy_area, esc.regulatory.regime, source_kind)
+    fired = [rule for rule in floors if fires(rule, esc, source_kind, severity)]
     for rule in fired:
         detail = f"{rule.name}: {rule.detail or 'floor'} -> at least {rule.tier.value}"
         rules.append(Reason(factor="floor", points=0, detail=detail))
