@@ -17,6 +17,7 @@ from escalations.core.assignment import (
     Candidate,
     PersonHistory,
     WellbeingConfig,
+    _exposure,
     _speaks,
     assign,
 )
@@ -327,3 +328,16 @@ def test_languages_match_without_region_and_case() -> None:
     for language, speaks in [("en", True), ("en-US", True), ("PT-br", True), ("es", False)]:
         assert speaks == _speaks(speaker, language), language
     assert _speaks(speaker, None)
+
+
+@given(
+    offsets=st.lists(st.integers(-600, 600), max_size=120),
+    since=st.integers(-600, 600),
+    at=st.integers(-600, 600),
+)
+def test_exposure_counts_the_stamps_in_the_window(offsets: list[int], since: int, at: int) -> None:
+    """Exposure is the number of graphic stamps in (since, at], in any order of stamps."""
+    stamps = tuple(AT + timedelta(minutes=m) for m in offsets)
+    start, end = AT + timedelta(minutes=since), AT + timedelta(minutes=at)
+    expected = sum(1 for stamp in stamps if start < stamp <= end)
+    assert expected == _exposure(PersonHistory(graphic_at=stamps), start, end)

@@ -26,7 +26,7 @@ from escalations.core.priority_config import TierSla
 from escalations.db.models import EscalationRow
 from escalations_router.db import as_json
 from escalations_router.decision import Decider
-from escalations_router.people import LoadBook
+from escalations_router.people import MAX_STAMPS, LoadBook, _recent
 from escalations_router.state import on_acknowledge, on_reassign, on_resolve
 from escalations_router.timers import (
     Rise,
@@ -309,3 +309,11 @@ def test_progress_is_rewritten_only_when_something_fired() -> None:
     assert {"level": 1, "round": 0, "warned": ["acknowledge"], "breached": []} == clock.progress
     warned = PolicyProgress(level=1, warned=frozenset({"acknowledge"}))
     assert warned == _progress_of(clock.progress)
+
+
+@given(offsets=st.lists(st.integers(-600, 600), max_size=150), since=st.integers(-600, 600))
+def test_recent_stamps_are_those_after_the_window_start(offsets: list[int], since: int) -> None:
+    """The stamps kept are those after ``since``, in their order, at most the last 100."""
+    stamps = tuple(T0 + timedelta(minutes=m) for m in offsets)
+    start = T0 + timedelta(minutes=since)
+    assert tuple(s for s in stamps if s > start)[-MAX_STAMPS:] == _recent(stamps, start)

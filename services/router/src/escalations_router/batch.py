@@ -399,22 +399,23 @@ class BatchProcessor:
 
     def _clock(self, batch: Batch, row: EscalationRow, outcome: Outcome, owner: str | None) -> None:
         decider, now = batch.decider, batch.now
-        clock = batch.clocks.get(row.id)
+        esc_id = row.__dict__["id"]  # columns are in __dict__ (``rows.new_row``)
+        clock = batch.clocks.get(esc_id)
         if clock is None:
-            rescore_at = decider.rescore_at.get(row.id)
-            sla = decider.sla(Tier(row.tier))
+            rescore_at = decider.rescore_at.get(esc_id)
+            sla = decider.sla(Tier(row.__dict__["tier"]))
             clock = new_clock(
                 row,
                 sla,
                 warning_share=decider.warning_share,
                 rescore_at=rescore_at,
-                now=row.created_at,
+                now=row.__dict__["created_at"],
             )
-            batch.clocks[row.id] = clock
+            batch.clocks[esc_id] = clock
             batch.writes.clocks.append(clock)
-            batch.created_clocks.add(row.id)
-        elif row.id not in batch.created_clocks:
-            batch.writes.changed_clocks[row.id] = clock
+            batch.created_clocks.add(esc_id)
+        elif esc_id not in batch.created_clocks:
+            batch.writes.changed_clocks[esc_id] = clock
         actions = {change.action for change in outcome.changes}
         if "reassigned" in actions:
             restart(row, clock, now)

@@ -83,6 +83,8 @@ class LoadBook:
 
 def _recent(stamps: tuple[datetime, ...], since: datetime) -> tuple[datetime, ...]:
     """Return the stamps inside the window, at most the last ``MAX_STAMPS``."""
+    if not stamps or min(stamps) > since:  # all inside (a busy person): no filtering
+        return stamps[-MAX_STAMPS:]
     return tuple(s for s in stamps if s > since)[-MAX_STAMPS:]
 
 

@@ -73,12 +73,13 @@ def new_clock(
     now: datetime,
 ) -> ClockRow:
     """Return the clock of a new escalation: level 1 is paged by the assignment itself."""
+    values = row.__dict__  # every column is there (``rows.new_row``)
     return new_row(
         ClockRow,
-        escalation_id=row.id,
+        escalation_id=values["id"],
         due_at=None,
         started_at=now,
-        tier=row.tier,
+        tier=values["tier"],
         acknowledge_seconds=sla.acknowledge.total_seconds(),
         resolve_seconds=sla.resolve.total_seconds(),
         warning_share=warning_share,
@@ -105,23 +106,27 @@ def restart(row: EscalationRow, clock: ClockRow, now: datetime) -> None:
 def advance(row: EscalationRow, clock: ClockRow, works: Clockwork, now: datetime) -> Outcome:
     """Apply what is due by ``now``; set the clock's next instant (None: nothing left)."""
     out = Outcome(row)
-    if row.status == Status.RESOLVED:
+    # Reads go to the instances' __dict__ (every column is there: ``rows.new_row``), not
+    # through the ORM's descriptors: this runs for every escalation and every timer. The
+    # dicts are live: they see what ``_rise`` and ``_take_sla`` write.
+    values, timing = row.__dict__, clock.__dict__
+    if values["status"] == Status.RESOLVED:
         clock.due_at = clock.rescore_at = None
         return out
-    if clock.rescore_at is not None and clock.rescore_at <= now:
+    if timing["rescore_at"] is not None and timing["rescore_at"] <= now:
         _rise(row, clock, works, now, out)
-    if clock.tier != row.tier:
-        _take_sla(clock, row, works.sla(Tier(row.tier)))
+    if timing["tier"] != values["tier"]:
+        _take_sla(clock, row, works.sla(Tier(values["tier"])))
     sla = _sla_of(clock)
-    progress = _progress_of(clock.progress)
+    progress = _progress_of(timing["progress"])
     result = step(
         policy(row),
-        started_at=clock.started_at,
+        started_at=timing["started_at"],
         sla=sla,
         deadlines=_deadlines(row, clock, sla),
-        warning_share=clock.warning_share,
+        warning_share=timing["warning_share"],
         progress=progress,
-        acknowledged=row.status == Status.ACKNOWLEDGED,
+        acknowledged=values["status"] == Status.ACKNOWLEDGED,
         at=now,
     )
     pages = [event for event in result.due if event.kind == "notify"]
@@ -130,11 +135,12 @@ def advance(row: EscalationRow, clock: ClockRow, works: Clockwork, now: datetime
         _escalate(row, pages[-1], works, now, out)
     for event in result.due:
         if event.kind != "notify":
-            _sla_event(row, event, clock.warning_share, now, out)
+            _sla_event(row, event, timing["warning_share"], now, out)
     if result.progress is not progress:  # nothing due: the same object, nothing to write
         clock.progress = result.progress.model_dump(mode="json")
-    clock.fired += len(result.due)
-    clock.due_at = _earliest(result.next_timer_at, clock.rescore_at)
+    if result.due:
+        clock.fired = timing["fired"] + len(result.due)
+    clock.due_at = _earliest(result.next_timer_at, timing["rescore_at"])
     clock.updated_at = now
     return out
 
@@ -153,7 +159,7 @@ def _policy_of(snapshot: bytes) -> EscalationPolicy:
 
 def policy(row: EscalationRow) -> EscalationPolicy:
     """Return the row's snapshotted policy (parsed once per distinct snapshot)."""
-    return _policy_of(orjson.dumps(row.policy_snapshot or {}))
+    return _policy_of(orjson.dumps(row.__dict__["policy_snapshot"] or {}))
 
 
 def _fresh_progress() -> dict[str, Any]:
@@ -210,10 +216,11 @@ def _take_sla(clock: ClockRow, row: EscalationRow, sla: TierSla) -> None:
 
 
 def _deadlines(row: EscalationRow, clock: ClockRow, sla: TierSla) -> CoreDeadlines:
+    values, started_at = row.__dict__, clock.__dict__["started_at"]
     return CoreDeadlines(
-        acknowledge_by=row.acknowledge_by or clock.started_at + sla.acknowledge,
-        resolve_by=row.resolve_by or clock.started_at + sla.resolve,
-        regulatory_deadline=row.regulatory_deadline,
+        acknowledge_by=values["acknowledge_by"] or started_at + sla.acknowledge,
+        resolve_by=values["resolve_by"] or started_at + sla.resolve,
+        regulatory_deadline=values["regulatory_deadline"],
     )
 
 

@@ -155,7 +155,12 @@ def _unique(
 
 
 def _exposure(known: PersonHistory, since: datetime, at: datetime) -> int:
-    return sum(1 for stamp in known.graphic_at if since < stamp <= at)
+    stamps = known.graphic_at
+    if not stamps:
+        return 0
+    if since < min(stamps) and max(stamps) <= at:  # all in the window: no count by hand
+        return len(stamps)
+    return sum(1 for stamp in stamps if since < stamp <= at)
 
 
 def _drop_opted_out(
