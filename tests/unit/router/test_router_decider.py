@@ -8,10 +8,12 @@ import pytest
 
 from escalations.contracts.events import EscalationReceived
 from escalations.core.config import Override, TimeOff, loads_config
+from escalations.core.decide import OnDuty
 from escalations.core.decide import decide as core_decide
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.policy import EscalationPolicy
-from escalations_router.core_decider import CoreDecider, Schedule
+from escalations.core.routing import RouteDecision
+from escalations_router.core_decider import DUMPS_REMEMBERED, CoreDecider, Dumps, Schedule
 from escalations_router.people import LoadBook
 from escalations_router.schedule import LiveSchedule
 from escalations_router.state import on_received
@@ -240,3 +242,22 @@ def test_the_live_schedule_is_the_same_object_while_its_rows_are() -> None:
     later = live.of([])
     assert later is not first
     assert () == later.overrides
+
+
+def test_shared_decision_parts_are_dumped_once_per_object() -> None:
+    """The same route object gives the same dump; an equal copy is dumped on its own."""
+    dumps = Dumps()
+    route = RouteDecision(team="tsd", rule="default", index=None)
+    first = dumps.of(route)
+    assert first is dumps.of(route)
+    assert {"team": "tsd", "rule": "default", "index": None} == first
+    copy = route.model_copy()
+    assert first == dumps.of(copy)
+    assert first is not dumps.of(copy)
+    duty = (OnDuty(person="aoife", target="schedule", team="tsd", layer="always"),)
+    assert [{"person": "aoife", "target": "schedule", "team": "tsd", "layer": "always"}] == (
+        dumps.of(duty)
+    )
+    for n in range(DUMPS_REMEMBERED + 5):
+        dumps.of(RouteDecision(team=f"t{n}", rule="default", index=None))
+    assert len(dumps._made) <= DUMPS_REMEMBERED

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from pydantic.main import IncEx
+from pydantic import BaseModel, TypeAdapter
 
 from escalations.contracts.events import Deadlines, EscalationReceived
 from escalations.core import decide as core
@@ -22,20 +23,40 @@ from escalations.core.policy import EscalationPolicy
 from escalations.core.priority_config import TierSla
 from escalations.core.routing import ROUTES_REMEMBERED, Routes
 from escalations.core.schedules import on_duty
-from escalations.core.scoring import Priority, next_rise, score
+from escalations.core.scoring import Priority, Reason, next_rise, score
 from escalations.db.models import EscalationRow
 from escalations_router.decision import Decision, Rescore
 from escalations_router.people import LoadBook
 from escalations_router.timers import Rise
 
-# The parts of a core decision the router stores as JSON.
-_STORED: dict[str, IncEx | bool] = {
-    "assignment": True,
-    "level_one": True,
-    "priority": {"reasons"},
-    "route": True,
-    "policy": True,
-}
+_REASONS: TypeAdapter[tuple[Reason, ...]] = TypeAdapter(tuple[Reason, ...])
+DUMPS_REMEMBERED = 4096
+
+
+class Dumps:
+    """JSON dumps of shared, frozen decision parts, made once per object.
+
+    A route from the routing memo, level 1 from the duty memo and a team's policy from the
+    configuration are the same objects for many escalations. Their dumps are shared by the
+    rows that store them: nothing changes a stored part in place (rows replace it whole).
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[int, tuple[object, Any]] = {}
+
+    def of(self, part: BaseModel | tuple[BaseModel, ...]) -> Any:
+        """Return ``part`` as JSON-ready data (a list for a tuple of models)."""
+        found = self._made.get(id(part))
+        if found is not None and found[0] is part:
+            return found[1]
+        if isinstance(part, tuple):
+            dumped: Any = [item.model_dump(mode="json") for item in part]
+        else:
+            dumped = part.model_dump(mode="json")
+        if len(self._made) >= DUMPS_REMEMBERED:
+            self._made.clear()
+        self._made[id(part)] = (part, dumped)  # holding ``part`` keeps its id unique
+        return dumped
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,7 @@ class CoreDecider:
         self._routes = Routes(config.routing)
         self._teams: dict[tuple[object, ...], frozenset[str]] = {}
         self._duties: dict[str, HeldDuty] = {}
+        self._dumps = Dumps()
 
     def bind(self, schedule: Schedule, book: LoadBook | None = None) -> BoundDecider:
         """Return a decider over this configuration, schedule and person load."""
@@ -90,6 +112,7 @@ class CoreDecider:
             self._routes,
             self._teams,
             self._duties,
+            self._dumps,
         )
 
 
@@ -105,6 +128,7 @@ class BoundDecider:
     teams: dict[tuple[object, ...], frozenset[str]]
     # Level 1 per team, kept while the schedule object is the same and its time lasts.
     duties: dict[str, HeldDuty]
+    dumps: Dumps
     rescore_at: dict[str, datetime | None] = field(default_factory=dict)
     # Who level 1 pages, per instant and team: a batch decides all its escalations at
     # one instant against one schedule, so each team is resolved once per batch.
@@ -133,23 +157,25 @@ class BoundDecider:
         if made.owner is not None:
             self.book.assigned(made.owner, at, graphic=made.graphic)
         self.rescore_at[received.escalation_id] = made.next_rescore_at
-        # One serialiser pass over the whole decision, not one per part (a hot path).
-        dumped = made.model_dump(mode="json", include=_STORED)
-        record = dumped["assignment"]
-        record["level_one"] = dumped["level_one"]
+        # Only the assignment and the reasons are this escalation's own: the route, level 1
+        # and the policy are shared objects (memos, the configuration), dumped once each.
+        record = made.assignment.model_dump(mode="json")
+        # The batch's own tuple (the decision holds a validated copy of it).
+        level_one = (self._level_one.get(at) or {}).get(made.team)
+        record["level_one"] = self.dumps.of(made.level_one if level_one is None else level_one)
         record["summary"] = _summary(made)
         record["dsa_category"] = made.dsa_category
         record["graphic"] = made.graphic
         return Decision(
             tier=made.priority.tier,
             score=made.priority.score,
-            reasons=dumped["priority"]["reasons"],
+            reasons=_REASONS.dump_python(made.priority.reasons, mode="json"),
             deadlines=_deadlines(made.priority),
             team=made.team,
             owner=made.owner,
-            route=dumped["route"],
+            route=self.dumps.of(made.route),
             assignment=record,
-            policy_snapshot=dumped["policy"],
+            policy_snapshot=self.dumps.of(made.policy),
             next_rescore_at=made.next_rescore_at,
             graphic=made.graphic,
         )

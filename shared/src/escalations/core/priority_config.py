@@ -226,7 +226,9 @@ class PriorityConfig(BaseModel):
         fires (``scoring_factors.fires``). Remembered per facts: scoring every escalation
         against every floor was a visible share of a router's work.
         """
-        key = (area, regime, source_kind)
+        # Keyed by the members' ids (members live as long as the process): hashing an enum
+        # member runs Python code (``Enum.__hash__``), three times a lookup.
+        key = (id(area), id(regime), id(source_kind))
         found = self._floors_by_facts.get(key)
         if found is None:
             found = self._floors_by_facts[key] = tuple(
@@ -239,9 +241,7 @@ class PriorityConfig(BaseModel):
         return found
 
     @cached_property
-    def _floors_by_facts(
-        self,
-    ) -> dict[tuple[PolicyArea, Regime, SourceKind], tuple[FloorRule, ...]]:
+    def _floors_by_facts(self) -> dict[tuple[int, int, int], tuple[FloorRule, ...]]:
         return {}
 
 
