@@ -9,6 +9,7 @@ when to wake up next.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal, NamedTuple
 
@@ -94,10 +95,13 @@ class PolicyProgress(BaseModel):
     breached: frozenset[Budget] = frozenset()
 
 
-class StepResult(BaseModel):
-    """Events due now, the progress after them, and the next timer instant (None: no timer)."""
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """Events due now, the progress after them, and the next timer instant (None: no timer).
 
-    model_config = _FROZEN
+    A plain record, not a model: ``step`` makes one for every new escalation and every timer,
+    from parts that are already validated.
+    """
 
     due: tuple[PolicyEvent, ...]
     progress: PolicyProgress
