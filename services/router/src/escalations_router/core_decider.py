@@ -170,7 +170,7 @@ class BoundDecider:
             tier=made.priority.tier,
             score=made.priority.score,
             reasons=_REASONS.dump_python(made.priority.reasons, mode="json"),
-            deadlines=_deadlines(made.priority),
+            deadlines=made.priority.deadlines,  # frozen: read, never copied
             team=made.team,
             owner=made.owner,
             route=self.dumps.of(made.route),

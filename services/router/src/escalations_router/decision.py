@@ -10,6 +10,25 @@ from escalations.contracts.events import Deadlines, EscalationReceived
 from escalations.core.escalation import Tier
 
 
+class Due(Protocol):
+    """Deadlines as the router reads them: the contract's ``Deadlines`` or the core's own."""
+
+    @property
+    def acknowledge_by(self) -> datetime | None:
+        """When the escalation must be acknowledged."""
+        ...
+
+    @property
+    def resolve_by(self) -> datetime | None:
+        """When it must be resolved."""
+        ...
+
+    @property
+    def regulatory_deadline(self) -> datetime | None:
+        """When its regulatory clock runs out, if it has one."""
+        ...
+
+
 @dataclass(frozen=True)
 class Decision:
     """Priority, route and owner for one escalation, with the records that explain them."""
@@ -17,7 +36,7 @@ class Decision:
     tier: Tier
     score: int
     reasons: list[dict[str, Any]]
-    deadlines: Deadlines
+    deadlines: Due
     team: str
     owner: str | None
     route: dict[str, Any] = field(default_factory=dict)
