@@ -16,28 +16,23 @@ Before measuring, 10,000 escalations warm the broker's JIT and the router: a fre
 otherwise spends most of its first minute compiling, on the same two cores.
 
 Figures (2026-11-25, this 2-core box, shared: runs swing by a tenth, the 1,000/s p99 by
-half, and the box itself slows on busy days). Earlier: 1,050-1,130 escalations/s, 1,000/s
-p99 230-320 ms; then 2,153/s, p99 52 ms; then 2,600-2,950/s. Morning of 2026-11-25:
-2,500-2,750/s; 250/s p50 7.8-8.5 ms, p99 10-12 ms; 1,000/s p50 14-24 ms, p99 29-64 ms
-(29 and 30 ms on quiet runs). The afternoon, with the same code taking 15 % more CPU per
-escalation in a fixed in-process measurement: 1,900-2,200/s; 250/s p99 13-17 ms; 1,000/s
-p50 31-48 ms, p99 48-74 ms. Targets NOT met.
-What changed last: batches hand the events of the escalations they create straight to the
-relay (at 1,000/s about 5 relay statements a second instead of about 100, half its Postgres
-time); the relay reads by index scan (no bitmap scan: 20 % less Postgres time in its
-statement); retention of the outbox and processed events (``prune.py``); no
-policy-progress model per new clock. Interleaved runs with and without the hand-over on
-the busy afternoon: 2,009 and 2,392/s against 2,231 and 2,264/s; 1,000/s p99 58 and 58 ms
-against 87 and 57 ms: inside the noise. Before those: the broker compiles with C1 only
-(``KAFKA_JVM``), paced envelopes built before the clock starts, the relay's one statement
-per committed batch, offsets committed at most every 250 ms.
-What limits it: the whole box. In a burst the router process uses about 0.3 ms of CPU per
-escalation, and the broker, Postgres and this load generator about 0.3 ms more: both cores
-are busy. At 1,000/s a batch is about ten events and every process pays per request: the
-router about 0.57 ms of CPU per escalation, the broker 0.25, Postgres 0.34, this process
-0.17. Traced per escalation at 1,000/s (median): produced -> fetched 3.7 ms, applied 4.8,
-written and committed 3.2, handed to the relay's producer 1.1, acknowledged 1.6, read
-here 0.3 (docs/architecture.md, "Where the time goes").
+half, and the box itself runs up to a third slower on busy days). Earlier: 1,050-1,130
+escalations/s, 1,000/s p99 230-320 ms; then 2,153/s, p99 52 ms; then 2,500-2,950/s, 1,000/s
+p99 29-64 ms. Evening of 2026-11-25, ten runs: 3,030-3,730/s; 250/s p50 6.3-7.5 ms, p99
+8.1-10.5 ms; 1,000/s p50 9.5-11.3 ms, p99 13.8-23.2 ms. Targets met. The code from before
+the last changes, interleaved with it on that evening: 2,832-3,110/s, 1,000/s p99
+19.0-28.5 ms.
+What changed last: routing, the teams an escalation may route to and who level 1 pages are
+remembered across batches (level 1 until the next instant a schedule may change), a
+policy step builds only what is due, the assigned event's payload is built as JSON
+directly and each envelope serialised once, and shared decision parts are dumped once
+(docs/architecture.md). The batch processor alone: 244-271 -> 204-221 us of CPU per
+escalation on 200-event batches, 371-433 -> 282-301 on ten-event ones.
+What limits it: the whole box. In a burst the router process uses about 0.23 ms of CPU
+per escalation, and the broker, Postgres and this load generator about 0.27 ms more: both
+cores are busy. At 1,000/s a batch is about ten events and every process pays per
+request: the router about 0.43 ms of CPU per escalation, the broker 0.25, Postgres 0.28,
+this process 0.16 (docs/architecture.md, "Where the time goes").
 """
 
 from __future__ import annotations
