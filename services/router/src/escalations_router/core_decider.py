@@ -82,8 +82,9 @@ class CoreDecider:
 
     What depends on the configuration alone is remembered across batches, and forgotten
     when a reload replaces the configuration: routing decisions by facts, the teams an
-    escalation may route to at any tier, and who level 1 of each team pages (for as long as
-    the schedule object is the same and no handoff, window edge, override or leave comes).
+    escalation may route to at any tier, the JSON of shared decision parts, and who level 1
+    of each team pages (for as long as the schedule object is the same and no handoff,
+    window edge, override or leave comes).
     """
 
     def __init__(self, config: Config) -> None:

@@ -90,6 +90,13 @@ class Config(BaseModel):
             for person in self.people
         }
 
+    def candidate(self, person_id: str) -> Candidate:
+        """Return a person as assignment sees them, or raise ``UnknownIdError`` (see ``person``)."""
+        found = self.candidates.get(person_id)
+        if found is None:
+            self.person(person_id)  # raises, naming the id and a suggestion
+        return self.candidates[person_id]
+
     @cached_property
     def first_team_of(self) -> dict[str, str]:
         """Return, per person, the first team (in configuration order) whose schedule has them."""

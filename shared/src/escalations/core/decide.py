@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from escalations.core.assignment import AssignmentDecision, Candidate, PersonHistory, assign
+from escalations.core.assignment import AssignmentDecision, PersonHistory, assign
 from escalations.core.config import Config
 from escalations.core.config_schedule import Override, TimeOff
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
@@ -101,7 +101,7 @@ def decide(
     area = config.priority.policy_areas[esc.policy_area]
     graphic = esc.signals.graphic or area.graphic
     assignment = assign(
-        [_candidate(config, duty.person) for duty in level_one],
+        [config.candidate(duty.person) for duty in level_one],
         policy_area=esc.policy_area,
         language=esc.language,
         graphic=graphic,
@@ -183,16 +183,3 @@ def level_people_until(
         owner = team.id if target.kind == "schedule" else str(target.id)
         until = next_change(config, owner, at, until, overrides=overrides, time_off=time_off)
     return people, until
-
-
-def _candidate(config: Config, person_id: str) -> Candidate:
-    known = config.candidates.get(person_id)
-    if known is not None:
-        return known
-    person = config.person(person_id)  # raises, naming the unknown id
-    return Candidate(
-        person_id=person.id,
-        skills=frozenset(person.skills),
-        languages=frozenset(person.languages),
-        opt_out=frozenset(person.opt_out),
-    )
