@@ -189,6 +189,13 @@ FRESH = {
 }
 
 
+def _instants_before(at: datetime, until: datetime, shares: list[float]) -> list[datetime]:
+    """Return the last instant before ``until`` and one at each share of ``[at, until)``."""
+    last = until - timedelta(microseconds=1)
+    # A share just under 1 can round up to ``until`` itself (timedelta keeps microseconds).
+    return [last, *(min(at + (until - at) * share, last) for share in shares)]
+
+
 @SETTINGS
 @given(
     changes=runtime_changes(),
@@ -212,9 +219,7 @@ def test_on_duty_holds_until_the_next_change(
         return [(d.person, d.layer, d.covering) for d in duties]
 
     now = who(at)
-    last = until - timedelta(microseconds=1)
-    # A share just under 1 can round up to ``until`` itself (timedelta keeps microseconds).
-    for instant in [last, *(min(at + (until - at) * share, last) for share in shares)]:
+    for instant in _instants_before(at, until, shares):
         assert now == who(instant), instant
 
 
@@ -234,6 +239,5 @@ def test_level_one_holds_until_the_instant_it_names(
     at = datetime(2026, 3, 2, tzinfo=UTC) + timedelta(minutes=offset)
     people, until = level_people_until(cfg, team_id, policy, 1, at, overrides, leaves)
     assert at < until <= at + timedelta(hours=1)
-    last = until - timedelta(microseconds=1)
-    for instant in [at, last, *(min(at + (until - at) * share, last) for share in shares)]:
+    for instant in [at, *_instants_before(at, until, shares)]:
         assert people == level_people(cfg, team_id, policy, 1, instant, overrides, leaves)

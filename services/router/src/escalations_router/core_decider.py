@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from escalations.contracts.events import Deadlines, EscalationReceived
+from escalations.contracts.events import EscalationReceived
 from escalations.core import decide as core
 from escalations.core.config import Config, Override, TimeOff, UnknownIdError
 from escalations.core.decide import OnDuty, level_people, level_people_until, route_facts
@@ -171,7 +171,7 @@ class BoundDecider:
             tier=made.priority.tier,
             score=made.priority.score,
             reasons=_REASONS.dump_python(made.priority.reasons, mode="json"),
-            deadlines=made.priority.deadlines,  # frozen: read, never copied
+            deadlines=made.priority.deadlines,
             team=made.team,
             owner=made.owner,
             route=self.dumps.of(made.route),
@@ -234,8 +234,8 @@ class BoundDecider:
         priority = self._score(
             received.request, received.source_kind, received.received_at, at, reports
         )
-        reasons = [reason.model_dump(mode="json") for reason in priority.reasons]
-        return Rescore(priority.tier, priority.score, reasons, _deadlines(priority))
+        reasons = _REASONS.dump_python(priority.reasons, mode="json")
+        return Rescore(priority.tier, priority.score, reasons, priority.deadlines)
 
     def knows_person(self, person_id: str) -> bool:
         """Return whether the configuration has this person."""
@@ -296,8 +296,8 @@ class BoundDecider:
         return Rise(
             tier=priority.tier,
             score=priority.score,
-            reasons=[reason.model_dump(mode="json") for reason in priority.reasons],
-            deadlines=_deadlines(priority),
+            reasons=_REASONS.dump_python(priority.reasons, mode="json"),
+            deadlines=priority.deadlines,
             next_rise=next_rise(priority, at=at, config=self.config.priority),
         )
 
@@ -317,15 +317,6 @@ class BoundDecider:
             reports=reports,
             config=self.config.priority,
         )
-
-
-def _deadlines(priority: Priority) -> Deadlines:
-    made = priority.deadlines
-    return Deadlines(
-        acknowledge_by=made.acknowledge_by,
-        resolve_by=made.resolve_by,
-        regulatory_deadline=made.regulatory_deadline,
-    )
 
 
 def _summary(made: core.Decision) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from escalations.contracts.events import Deadlines, EscalationReceived
+from escalations.contracts.events import EscalationReceived
 from escalations.core.escalation import Tier
 
 
@@ -62,7 +62,7 @@ class Rescore:
     tier: Tier
     score: int
     reasons: list[dict[str, Any]]
-    deadlines: Deadlines | None = None
+    deadlines: Due | None = None
 
 
 class Decider(Protocol):

@@ -29,7 +29,7 @@ from escalations.contracts.events import (
 from escalations.core.escalation import EscalationIn, PolicyArea, SourceKind, Tier
 from escalations.core.sensitivity import is_sensitive
 from escalations.db.models import EscalationRow
-from escalations_router.decision import Decider
+from escalations_router.decision import Decider, Due
 from escalations_router.rows import new_row
 
 SYSTEM = "router"
@@ -245,7 +245,7 @@ def _merge_duplicate(
     )
 
 
-def tighten(row: EscalationRow, deadlines: Deadlines) -> None:
+def tighten(row: EscalationRow, deadlines: Due) -> None:
     """Move deadlines earlier where a more urgent tier asks for it, never later."""
     for name in ("acknowledge_by", "resolve_by"):
         new, old = getattr(deadlines, name), getattr(row, name)

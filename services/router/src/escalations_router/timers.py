@@ -18,7 +18,6 @@ from typing import Any, Protocol
 import orjson
 
 from escalations.contracts.events import (
-    Deadlines,
     EscalationEscalated,
     SlaBreached,
     SlaKind,
@@ -31,6 +30,7 @@ from escalations.core.priority_config import TierSla
 from escalations.core.scoring import Deadlines as CoreDeadlines
 from escalations.db.models import EscalationRow
 from escalations.db.models_router import ClockRow
+from escalations_router.decision import Due
 from escalations_router.rows import new_row
 from escalations_router.state import SYSTEM, Change, Outcome, summary, tighten
 
@@ -42,7 +42,7 @@ class Rise:
     tier: Tier
     score: int
     reasons: list[dict[str, Any]]
-    deadlines: Deadlines
+    deadlines: Due
     next_rise: datetime | None
 
 
