@@ -134,9 +134,15 @@ def _check_reachable(folder: Path, user: str) -> None:
             )
 
 
-def launch_postgres(prepared: PreparedPostgres, *, durable: bool = False) -> PostgresServer:
-    """Start the server process without waiting for it (see `wait_postgres_ready`)."""
-    port = free_port()
+def launch_postgres(
+    prepared: PreparedPostgres, *, durable: bool = False, port: int | None = None
+) -> PostgresServer:
+    """Start the server process without waiting for it (see `wait_postgres_ready`).
+
+    ``durable=False`` trades crash safety for speed (tests only); ``port`` restarts a server
+    on the address its clients already have.
+    """
+    port = port or free_port()
     settings = [f"listen_addresses={LOOPBACK}", "max_connections=200"]
     if not durable:
         settings.extend(_NOT_DURABLE)
@@ -156,7 +162,7 @@ def launch_postgres(prepared: PreparedPostgres, *, durable: bool = False) -> Pos
     return PostgresServer(prepared=prepared, process=process, port=port)
 
 
-def wait_postgres_ready(server: PostgresServer, timeout: float) -> None:
+def wait_postgres_ready(server: PostgresServer, timeout: float, *, create: bool = True) -> None:
     """Block until the server accepts connections, then create the `escalations` database."""
     deadline = server.started_at + timeout
     bindir, log = server.prepared.bindir, server.prepared.log
@@ -179,4 +185,5 @@ def wait_postgres_ready(server: PostgresServer, timeout: float) -> None:
                 f"PostgreSQL did not start in {timeout:g} s; log: {log}\n{tail(log)}"
             )
         time.sleep(_POLL_S)
-    run([str(bindir / "createdb"), *address, DATABASE], what=f"createdb {DATABASE}")
+    if create:
+        run([str(bindir / "createdb"), *address, DATABASE], what=f"createdb {DATABASE}")

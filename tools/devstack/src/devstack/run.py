@@ -3,6 +3,8 @@
 Starts Kafka and Postgres (or uses KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL), creates the
 topics, migrates the schema, creates demo API keys, starts the demo inbox and the three
 services, prints where to look, and on Ctrl-C (or SIGTERM) stops everything it started.
+Its Postgres is durable (fsync on): what the API accepted survives a crash. A service,
+the broker or Postgres that dies is started again with backoff, on the same data and ports.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from types import FrameType
 from devstack import services
 from devstack.procs import DevstackError
 from devstack.stack import Stack, start_stack
+from devstack.supervise import Supervisor
 from escalations.contracts.topics import TOPICS
 from escalations.core.escalation import SourceKind
 from escalations.db.engine import make_engine, make_sessions
@@ -62,8 +65,10 @@ def _demo_config(inbox_port: int) -> str:
 
 
 def _banner(
-    ports: services.Ports, admin_key: str, keys: dict[str, str], store: Path, config: str
-) -> str:
+    ports: services.Ports, admin_key: str, keys: dict[str, str], store: Path, config: str,
+    stack: Stack,
+) -> str:  # fmt: skip
+    kafka, database = stack.kafka_bootstrap, stack.database_url
     base = f"http://127.0.0.1:{ports.intake}"
     sample = (
         f"curl -sS -X POST {base}/v1/escalations \\\n"
@@ -80,6 +85,7 @@ def _banner(
         f"  Notifier health/metrics http://127.0.0.1:{ports.notifier}/readyz  /metrics",
         f"  Notifications land in:  http://127.0.0.1:{ports.inbox}/  (and {store})",
         f"  Configuration:          {config}",
+        f"  Kafka / Postgres:       {kafka}  {database}",
         "",
         "API keys (shown once):",
         f"  admin (all scopes):     {admin_key}",
@@ -92,6 +98,32 @@ def _banner(
         f"Logs are in {RUN_DIR}/logs. Press Ctrl-C to stop everything.",
     ]
     return "\n".join(lines)
+
+
+def _supervise(
+    stack: Stack, procs: list[services.Process], env: dict[str, str], ports: services.Ports,
+    store: Path,
+) -> Supervisor:  # fmt: skip
+    """Watch the servers and every process; a restarted one replaces its entry in ``procs``."""
+    supervisor = Supervisor()
+    supervisor.watch("kafka", stack.kafka_running, stack.restart_kafka)
+    supervisor.watch("postgres", stack.postgres_running, stack.restart_postgres)
+    logs = RUN_DIR / "logs"
+    for index, proc in enumerate(procs):
+
+        def restart(index: int = index, name: str = proc.name) -> None:
+            if name == "inbox":
+                fresh = services.start_inbox(env, ports.inbox, logs, store)
+            else:
+                fresh = services.start(env, ports, logs, names=[name])[0]
+            procs[index] = fresh
+            services.wait_ready([fresh])
+
+        def running(index: int = index) -> bool:
+            return procs[index].popen.poll() is None
+
+        supervisor.watch(proc.name, running, restart)
+    return supervisor
 
 
 def main() -> int:
@@ -113,7 +145,9 @@ def main() -> int:
     stack: Stack | None = None
     procs: list[services.Process] = []
     try:
-        stack = start_stack(topics=TOPICS)
+        # Durable: `make run` is how people first meet the product; it must keep what it
+        # accepted through a crash (tests keep the fast, non-durable settings).
+        stack = start_stack(topics=TOPICS, durable=True)
         upgrade(str(stack.database_url))
         admin_key = os.environ.get("ESCALATIONS_BOOTSTRAP_KEY") or new_key()
         keys = asyncio.run(_demo_keys(str(stack.database_url)))
@@ -133,13 +167,10 @@ def main() -> int:
         procs.append(services.start_inbox(env, ports.inbox, RUN_DIR / "logs", store))
         procs.extend(services.start(env, ports, RUN_DIR / "logs"))
         services.wait_ready(procs)
-        print(_banner(ports, admin_key, keys, store, config), flush=True)
+        print(_banner(ports, admin_key, keys, store, config, stack), flush=True)
+        supervisor = _supervise(stack, procs, env, ports, store)
         while not stop.wait(0.5):
-            dead = [p for p in procs if p.popen.poll() is not None]
-            if dead or (stack is not None and not stack.alive()):
-                names = ", ".join(p.name for p in dead) or "kafka/postgres"
-                print(f"{names} stopped unexpectedly; see {RUN_DIR}/logs", file=sys.stderr)
-                return 1
+            supervisor.check()
         return 0
     except DevstackError as exc:
         print(f"make run: {exc}", file=sys.stderr)

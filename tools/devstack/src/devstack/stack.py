@@ -44,6 +44,8 @@ class Stack:
     workdir: Path | None = None
     kafka_server: KafkaServer | None = None
     postgres_server: PostgresServer | None = None
+    durable: bool = False
+    kafka_jvm: Sequence[str] = JVM_FAST
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _paused_kafka: PreparedKafka | None = field(default=None, repr=False)
 
@@ -79,6 +81,38 @@ class Stack:
             record_child(self.workdir, server.process.pid)
             self.kafka_server, self._paused_kafka = server, None
         wait_kafka_ready(server, timeout)
+
+    def kafka_running(self) -> bool:
+        """Return whether the broker this stack started runs (True when it started none)."""
+        server = self.kafka_server
+        return server is None or server.process.poll() is None
+
+    def postgres_running(self) -> bool:
+        """Return whether the PostgreSQL this stack started runs (True when it started none)."""
+        server = self.postgres_server
+        return server is None or server.process.poll() is None
+
+    def restart_kafka(self, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        """Start the broker again after it died, on its data and port (nothing is deleted)."""
+        with self._lock:
+            dead = self.kafka_server
+            if dead is None or self.workdir is None or dead.process.poll() is None:
+                return
+            server = launch_kafka(dead.prepared, self.kafka_jvm)
+            record_child(self.workdir, server.process.pid)
+            self.kafka_server = server
+        wait_kafka_ready(server, timeout)
+
+    def restart_postgres(self, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        """Start PostgreSQL again after it died, on its data and port (crash recovery runs)."""
+        with self._lock:
+            dead = self.postgres_server
+            if dead is None or self.workdir is None or dead.process.poll() is None:
+                return
+            server = launch_postgres(dead.prepared, durable=self.durable, port=dead.port)
+            record_child(self.workdir, server.process.pid)
+            self.postgres_server = server
+        wait_postgres_ready(server, timeout, create=False)
 
     def stop(self, *, keep_workdir: bool = False) -> None:
         """Stop the servers this stack started and remove its folder; safe to call twice."""
@@ -117,7 +151,10 @@ def start_stack(
     external_kafka = env.get(KAFKA_ENV) if kafka else None
     external_db = env.get(DATABASE_ENV) if postgres else None
     need_kafka, need_pg = kafka and not external_kafka, postgres and not external_db
-    stack = Stack(kafka_bootstrap=external_kafka, database_url=external_db)
+    stack = Stack(
+        kafka_bootstrap=external_kafka, database_url=external_db, durable=durable,
+        kafka_jvm=kafka_jvm,
+    )  # fmt: skip
     if need_kafka or need_pg:
         stack.workdir = make_workdir(workdir)
         _register(stack)
