@@ -157,6 +157,14 @@ def test_json_round_trip() -> None:
             {"deadline_tiers": [{"within": "2h", "tier": "P1"}, {"within": "24h", "tier": "P0"}]},
             "less time left must give a strictly more urgent tier",
         ),
+        (
+            {"deadline_tiers": [{"within": "2h", "tier": "P2"}, {"tier": "P1"}]},
+            "less time left must give a strictly more urgent tier",
+        ),
+        (
+            {"deadline_tiers": [{"tier": "P2"}, {"tier": "P1"}]},
+            "got any -> P2, any -> P1",
+        ),
         ({"sla": {"P2": {"acknowledge": "3d"}}}, "acknowledge budget must be shorter"),
         ({"sla": {"P0": {"resolve": "30d"}}}, "P0 resolve budget is longer than P1's"),
         ({"clocks": {"none": "1h"}}, "regime 'none' cannot have a clock"),

@@ -404,6 +404,106 @@ def test_next_rescore_at_is_none_without_a_clock_or_when_already_p0() -> None:
     assert [None, None] == results
 
 
+INTERNAL_10D = {"policy_area": "other", "regulatory": {"regime": "regulator_request"}}
+
+
+@pytest.mark.parametrize(
+    ("case", "regulatory", "left", "expected"),
+    [
+        ("regulator request, 10 days left", {"regime": "regulator_request"}, "10d", Tier.P2),
+        ("EPOC production order, 10 days left", {"regime": "epoc"}, "10d", Tier.P2),
+        ("DSA notice, internal target 72 h", {"regime": "dsa_notice"}, "3d", Tier.P2),
+        (
+            "explicit deadline 30 days out, no regime",
+            {"regime": "none", "deadline": "2026-12-25T09:00:00Z"},
+            "30d",
+            Tier.P2,
+        ),
+        (
+            "explicit deadline 30 days out",
+            {"regime": "dsa_information_order", "deadline": "2026-12-25T09:00:00Z"},
+            "30d",
+            Tier.P2,
+        ),
+    ],
+)
+def test_any_running_clock_gives_at_least_p2(
+    case: str, regulatory: dict[str, Any], left: str, expected: Tier
+) -> None:
+    """An internal tool's low-severity request on a regulatory clock is P2, with the reason."""
+    priority = run({"policy_area": "other", "regulatory": regulatory}, "internal_tool")
+    assert expected == priority.tier, case
+    detail = f"regulatory clock running ({left} left) -> at least P2"
+    assert [detail] == fired(priority, "deadline_tier"), case
+
+
+@pytest.mark.parametrize(
+    ("left", "expected"),
+    [
+        (timedelta(days=10), Tier.P2),
+        (timedelta(hours=24, seconds=1), Tier.P2),
+        (timedelta(hours=24), Tier.P1),
+        (timedelta(hours=2, seconds=1), Tier.P1),
+        (timedelta(hours=2), Tier.P0),
+    ],
+)
+def test_internal_tool_regulator_request_rises_from_p2(left: timedelta, expected: Tier) -> None:
+    """The DOMAIN case from an internal tool: P2 now, P1 under 24 h left, P0 under 2 h."""
+    deadline = T0 + timedelta(days=10)
+    assert expected == run(INTERNAL_10D, "internal_tool", at=deadline - left).tier
+
+
+@pytest.mark.parametrize(
+    ("case", "regulatory", "config"),
+    [
+        ("no regime", {"regime": "none"}, CONFIG),
+        (
+            "a regime whose clock the configuration removed",
+            {"regime": "regulator_request"},
+            PriorityConfig.model_validate({"clocks": {"regulator_request": None}}),
+        ),
+    ],
+)
+def test_no_running_clock_gives_no_deadline_tier(
+    case: str, regulatory: dict[str, Any], config: PriorityConfig
+) -> None:
+    """Without a clock there is no deadline tier: the low-severity request stays P4/P3."""
+    priority = run(
+        {"policy_area": "other", "regulatory": regulatory}, "internal_tool", config=config
+    )
+    assert [] == fired(priority, "deadline_tier"), case
+    assert Tier.P2.rank < priority.tier.rank, case
+
+
+def test_running_clock_tier_is_held_from_intake() -> None:
+    """The P2 of a running clock starts at intake: its SLA runs from there, no rise is timed."""
+    priority = run(INTERNAL_10D, "internal_tool")
+    expected = (Tier.P2, T0, T0 + timedelta(hours=1), T0 + timedelta(hours=72))
+    deadlines = priority.deadlines
+    assert expected == (
+        priority.tier,
+        priority.tier_since,
+        deadlines.acknowledge_by,
+        deadlines.resolve_by,
+    )
+    rise = next_rescore_at(
+        esc(**INTERNAL_10D),
+        source_kind=SourceKind.INTERNAL_TOOL,
+        received_at=T0,
+        at=T0,
+        config=CONFIG,
+    )
+    assert T0 + timedelta(days=9) == rise
+
+
+def test_running_clock_tier_can_be_configured() -> None:
+    """A deadline tier without ``within`` is configuration: a desk may hold clocks at P1."""
+    config = PriorityConfig.model_validate(
+        {"deadline_tiers": [{"within": "2h", "tier": "P0"}, {"tier": "P1"}]}
+    )
+    assert Tier.P1 == run(INTERNAL_10D, "internal_tool", config=config).tier
+
+
 def test_naive_time_is_rejected_with_its_name() -> None:
     """A timestamp without a zone is an error naming the argument."""
     with pytest.raises(ValueError, match="received_at needs a time zone"):

@@ -159,7 +159,8 @@ def test_regulatory_clock_appears_in_deadlines_and_events() -> None:
         result.events[-1].budget,
         result.events[-1].at,
     )
-    assert deadline - timedelta(hours=72) == result.next_rescore_at
+    # P2 from the start (a running clock), so the first rise is to P1 at 24 h left.
+    assert deadline - timedelta(hours=24) == result.next_rescore_at
 
 
 def test_simulation_serialises_to_json_and_back() -> None:

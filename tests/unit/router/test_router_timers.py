@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from escalations.contracts.events import (
     AcknowledgeRequested,
-    Deadlines,
     EscalationEscalated,
     ReassignRequested,
     Resolution,
@@ -27,9 +26,9 @@ from escalations.db.models import EscalationRow
 from escalations_router.db import as_json
 from escalations_router.decision import Decider
 from escalations_router.people import MAX_STAMPS, LoadBook, _recent
+from escalations_router.rise import Rise
 from escalations_router.state import on_acknowledge, on_reassign, on_resolve
 from escalations_router.timers import (
-    Rise,
     _progress_of,
     advance,
     fired_kinds,
@@ -70,10 +69,7 @@ class FakeWorks:
         return ("lead",) if level == 2 else ("aoife",)
 
     def rise(self, row: EscalationRow, at: datetime) -> Rise:
-        deadlines = Deadlines(
-            acknowledge_by=at + timedelta(minutes=5), resolve_by=at + timedelta(hours=1)
-        )
-        return Rise(self.risen, row.score, [], deadlines, self.next_rise)
+        return Rise(self.risen, row.score, [], self.next_rise)
 
 
 def _row(tier: str = "P0", policy: dict[str, Any] | None = None, **extra: Any) -> EscalationRow:
@@ -188,8 +184,10 @@ def test_regulatory_clock_raises_the_tier_and_tightens_deadlines() -> None:
     out = advance(row, clock, works, rise_at)
     assert "P0" == row.tier
     assert ["tier_raised"] == [c.action for c in out.changes if c.action == "tier_raised"]
-    assert rise_at + timedelta(hours=1) == row.resolve_by
+    # The new resolve budget (4 h) runs from the rise; the passed acknowledge_by stays.
+    assert (T0 + timedelta(hours=1), rise_at + SLA.resolve) == (row.acknowledge_by, row.resolve_by)
     assert (300.0, "P0") == (clock.acknowledge_seconds, clock.tier)
+    assert ["rescore"] == [k for k in fired_kinds(out) if k == "rescore"]
 
 
 def test_reassign_restarts_the_acknowledge_budget() -> None:
@@ -306,7 +304,8 @@ def test_progress_is_rewritten_only_when_something_fired() -> None:
     advance(row, clock, works, T0 + timedelta(minutes=1))
     assert clock.progress is stored
     advance(row, clock, works, T0 + timedelta(minutes=4))
-    assert {"level": 1, "round": 0, "warned": ["acknowledge"], "breached": []} == clock.progress
+    stored_now = {"level": 1, "round": 0, "warned": ["acknowledge"], "breached": []}
+    assert {**stored_now, "raised_at": None} == clock.progress
     warned = PolicyProgress(level=1, warned=frozenset({"acknowledge"}))
     assert warned == _progress_of(clock.progress)
 

@@ -10,58 +10,29 @@ commits the clock, the row, the history and the outbox together, so a timer fire
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
 from escalations.contracts.events import (
     EscalationEscalated,
+    RiseCause,
     SlaBreached,
     SlaKind,
     SlaWarning,
     Status,
 )
-from escalations.core.escalation import Tier
 from escalations.core.policy import EscalationPolicy, PolicyEvent, PolicyProgress, step
 from escalations.core.priority_config import TierSla
 from escalations.core.scoring import Deadlines as CoreDeadlines
 from escalations.db.models import EscalationRow
 from escalations.db.models_router import ClockRow
-from escalations_router.decision import Due
+from escalations_router.rise import Clockwork, raise_tier, regulatory_rise
 from escalations_router.rows import new_row
-from escalations_router.state import SYSTEM, Change, Outcome, summary, tighten
-
-
-@dataclass(frozen=True)
-class Rise:
-    """The priority of an escalation scored again at a later instant."""
-
-    tier: Tier
-    score: int
-    reasons: list[dict[str, Any]]
-    deadlines: Due
-    next_rise: datetime | None
-
-
-class Clockwork(Protocol):
-    """What the clocks ask of the configuration and the core."""
-
-    def sla(self, tier: Tier) -> TierSla:
-        """Return the tier's acknowledge and resolve budgets."""
-        ...
-
-    def level_targets(
-        self, team: str | None, policy: EscalationPolicy, level: int, at: datetime
-    ) -> tuple[str, ...]:
-        """Return who level ``level`` (from 1) of the snapshotted policy pages at ``at``."""
-        ...
-
-    def rise(self, row: EscalationRow, at: datetime) -> Rise:
-        """Score the escalation again at ``at`` (its regulatory clock has run down)."""
-        ...
+from escalations_router.state import SYSTEM, Change, Outcome
+from escalations_router.views import summary
 
 
 def new_clock(
@@ -113,10 +84,11 @@ def advance(row: EscalationRow, clock: ClockRow, works: Clockwork, now: datetime
     if values["status"] == Status.RESOLVED:
         clock.due_at = clock.rescore_at = None
         return out
+    risen_by_clock = None
     if timing["rescore_at"] is not None and timing["rescore_at"] <= now:
-        _rise(row, clock, works, now, out)
+        risen_by_clock = regulatory_rise(row, clock, works, now)
     if timing["tier"] != values["tier"]:
-        _take_sla(clock, row, works.sla(Tier(values["tier"])))
+        _rise(row, clock, works, now, risen_by_clock, out)
     sla = _sla_of(clock)
     progress = _progress_of(timing["progress"])
     result = step(
@@ -148,8 +120,10 @@ def advance(row: EscalationRow, clock: ClockRow, works: Clockwork, now: datetime
 def fired_kinds(out: Outcome) -> list[str]:
     """Return the timer kinds an outcome fired, for the ``router_timers_fired_total`` metric."""
     kinds = {"escalated": "escalate", "sla_warning": "sla_warning", "sla_breached": "sla_breach"}
-    kinds["tier_raised"] = "rescore"
-    return [kinds[c.action] for c in out.changes if c.action in kinds]
+    fired = [kinds[c.action] for c in out.changes if c.action in kinds]
+    # A rise by the regulatory clock is the re-score timer; one by a merged report is not.
+    rescores = [c for c in out.changes if c.action == "tier_raised" and c.budget == "regulatory"]
+    return fired + ["rescore"] * len(rescores)
 
 
 @lru_cache(maxsize=256)
@@ -168,7 +142,7 @@ def _fresh_progress() -> dict[str, Any]:
     ``PolicyProgress(level=1).model_dump(mode="json")``, written out: every new escalation
     stores one, and building and dumping the model each time was a hot-path cost.
     """
-    return {"level": 1, "round": 0, "warned": [], "breached": []}
+    return {"level": 1, "round": 0, "warned": [], "breached": [], "raised_at": None}
 
 
 def _progress_of(stored: dict[str, Any]) -> PolicyProgress:
@@ -178,15 +152,22 @@ def _progress_of(stored: dict[str, Any]) -> PolicyProgress:
         stored.get("round", 0),
         frozenset(stored.get("warned", ())),
         frozenset(stored.get("breached", ())),
+        stored.get("raised_at"),
     )
 
 
 @lru_cache(maxsize=256)
 def _progress_model(
-    level: int, round_: int, warned: frozenset[str], breached: frozenset[str]
+    level: int, round_: int, warned: frozenset[str], breached: frozenset[str], raised_at: str | None
 ) -> PolicyProgress:
     return PolicyProgress.model_validate(
-        {"level": level, "round": round_, "warned": warned, "breached": breached}
+        {
+            "level": level,
+            "round": round_,
+            "warned": warned,
+            "breached": breached,
+            "raised_at": raised_at,
+        }
     )
 
 
@@ -209,10 +190,33 @@ def _sla(acknowledge_seconds: float, resolve_seconds: float) -> TierSla:
     )
 
 
-def _take_sla(clock: ClockRow, row: EscalationRow, sla: TierSla) -> None:
-    clock.tier = row.tier
-    clock.acknowledge_seconds = sla.acknowledge.total_seconds()
-    clock.resolve_seconds = sla.resolve.total_seconds()
+def _rise(
+    row: EscalationRow,
+    clock: ClockRow,
+    works: Clockwork,
+    now: datetime,
+    by_clock: str | None,
+    out: Outcome,
+) -> None:
+    """Apply the row's new tier to the clock: a rise, by a merged report or the clock."""
+    # Only a merged report (``state.on_received``) or the regulatory clock sets the tier.
+    if by_clock is None:
+        cause = RiseCause.REPORT
+        detail = f"report {row.reports} merged: tier {clock.tier} -> {row.tier}"
+    else:
+        cause, detail = RiseCause.REGULATORY_CLOCK, by_clock
+    raise_tier(
+        row,
+        clock,
+        works,
+        now,
+        policy=policy(row),
+        progress=_progress_of(clock.progress),
+        before=_sla_of(clock),
+        cause=cause,
+        detail=detail,
+        out=out,
+    )
 
 
 def _deadlines(row: EscalationRow, clock: ClockRow, sla: TierSla) -> CoreDeadlines:
@@ -222,28 +226,6 @@ def _deadlines(row: EscalationRow, clock: ClockRow, sla: TierSla) -> CoreDeadlin
         resolve_by=values["resolve_by"] or started_at + sla.resolve,
         regulatory_deadline=values["regulatory_deadline"],
     )
-
-
-def _rise(
-    row: EscalationRow, clock: ClockRow, works: Clockwork, now: datetime, out: Outcome
-) -> None:
-    risen = works.rise(row, now)
-    clock.rescore_at = risen.next_rise
-    previous = Tier(row.tier)
-    tier = previous.most_urgent(risen.tier)
-    if tier == previous:
-        return
-    row.tier = tier.value
-    row.priority = {"tier": tier.value, "score": row.score, "reasons": risen.reasons}
-    tighten(row, risen.deadlines)
-    row.updated_at = now
-    row.version += 1
-    status = Status(row.status)
-    left = (
-        "" if row.regulatory_deadline is None else f" (due {row.regulatory_deadline.isoformat()})"
-    )
-    reason = f"regulatory clock running down{left}: tier {previous} -> {tier}"
-    out.changes.append(Change("tier_raised", SYSTEM, status, status, reason))
 
 
 def _escalate(

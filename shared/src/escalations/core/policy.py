@@ -13,59 +13,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from escalations.core.durations import Duration
+from escalations.core.policy_levels import EscalationPolicy, PolicyLevel, PolicyTarget, TargetKind
 from escalations.core.priority_config import TierSla
 from escalations.core.scoring import Deadlines
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
-TargetKind = Literal["schedule", "team", "person"]
-
-
-class PolicyTarget(BaseModel):
-    """Who a level pages: this team's on-duty people, another team's, or one person."""
-
-    model_config = _FROZEN
-
-    kind: TargetKind
-    id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
-
-    @model_validator(mode="after")
-    def _id_fits_kind(self) -> PolicyTarget:
-        if self.kind == "schedule" and self.id is not None:
-            raise ValueError(
-                "a 'schedule' target pages this team's on-duty people and takes no id; "
-                "use kind 'team' with an id for another team"
-            )
-        if self.kind != "schedule" and self.id is None:
-            raise ValueError(f"a '{self.kind}' target needs an id naming the {self.kind}")
-        return self
-
-
-class PolicyLevel(BaseModel):
-    """One level: its targets, paged together.
-
-    The level lasts the tier's acknowledge budget unless ``escalate_after`` sets its own.
-    """
-
-    model_config = _FROZEN
-
-    targets: Annotated[tuple[PolicyTarget, ...], Field(min_length=1)]
-    escalate_after: Duration | None = None
-
-
-class EscalationPolicy(BaseModel):
-    """Ordered levels, gone through ``repeat + 1`` times before the acknowledge breach."""
-
-    model_config = _FROZEN
-
-    levels: Annotated[tuple[PolicyLevel, ...], Field(min_length=1)] = (
-        PolicyLevel(targets=(PolicyTarget(kind="schedule"),)),
-    )
-    repeat: Annotated[int, Field(ge=0, le=10)] = 0
-
+__all__ = [
+    "EscalationPolicy",
+    "PolicyEvent",
+    "PolicyLevel",
+    "PolicyProgress",
+    "PolicyTarget",
+    "StepResult",
+    "TargetKind",
+    "step",
+    "timeline",
+]
 
 EventKind = Literal["notify", "sla_warning", "sla_breached"]
 Budget = Literal["acknowledge", "resolve", "regulatory"]
@@ -85,7 +51,10 @@ class PolicyEvent(BaseModel):
 
 
 class PolicyProgress(BaseModel):
-    """What has been done so far: last level paged (0 = none) in which round, warnings, breaches."""
+    """What has been done so far: last level paged (0 = none) in which round, warnings, breaches.
+
+    ``raised_at`` is when the tier last rose: the SLA warnings are planned from it then.
+    """
 
     model_config = _FROZEN
 
@@ -93,6 +62,7 @@ class PolicyProgress(BaseModel):
     round: Annotated[int, Field(ge=0)] = 0
     warned: frozenset[Budget] = frozenset()
     breached: frozenset[Budget] = frozenset()
+    raised_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +206,7 @@ def step(
         return StepResult(due=(), progress=progress, next_timer_at=None)
     due: list[_Planned] = []
     later: datetime | None = None
+    warned_from = progress.raised_at or started_at  # a rise re-plans the warnings from it
     if not acknowledged:
         instant, paged = started_at, (progress.round, progress.level)
         coming = False
@@ -256,14 +227,14 @@ def step(
                 else:
                     later = instant
         if "acknowledge" not in progress.warned:
-            instant = _warning_at(started_at, deadlines.acknowledge_by, warning_share)
+            instant = _warning_at(warned_from, deadlines.acknowledge_by, warning_share)
             if instant <= at:
                 due.append(_Planned("sla_warning", instant, budget="acknowledge"))
             elif later is None or instant < later:
                 later = instant
     closing: list[tuple[datetime | None, Budget, EventKind, bool]] = [
         (
-            _warning_at(started_at, deadlines.resolve_by, warning_share),
+            _warning_at(warned_from, deadlines.resolve_by, warning_share),
             "resolve",
             "sla_warning",
             "resolve" in progress.warned,
@@ -303,5 +274,9 @@ def _advance(progress: PolicyProgress, due: tuple[PolicyEvent, ...]) -> PolicyPr
         elif event.budget is not None:
             (warned if event.kind == "sla_warning" else breached).add(event.budget)
     return PolicyProgress(
-        level=level, round=round_, warned=frozenset(warned), breached=frozenset(breached)
+        level=level,
+        round=round_,
+        warned=frozenset(warned),
+        breached=frozenset(breached),
+        raised_at=progress.raised_at,
     )

@@ -135,11 +135,11 @@ class FloorRule(BaseModel):
 
 
 class DeadlineTier(BaseModel):
-    """With at most ``within`` left on the earliest regulatory clock, be at least ``tier``."""
+    """With at most ``within`` left on the earliest regulatory clock (None: any), be ``tier``+."""
 
     model_config = _FROZEN
 
-    within: Duration
+    within: Duration | None = None
     tier: Tier
 
 
@@ -254,10 +254,10 @@ def _check_floor_names(floors: tuple[FloorRule, ...]) -> None:
 
 
 def _check_deadline_tiers(rules: tuple[DeadlineTier, ...]) -> None:
-    ordered = sorted(rules, key=lambda rule: rule.within)
+    ordered = sorted(rules, key=lambda rule: rule.within or timedelta.max)
     ranks = [rule.tier.rank for rule in ordered]
     if ranks != sorted(ranks) or len(set(ranks)) != len(ranks):
-        listing = ", ".join(f"{rule.within} -> {rule.tier.value}" for rule in ordered)
+        listing = ", ".join(f"{rule.within or 'any'} -> {rule.tier.value}" for rule in ordered)
         raise ValueError(
             f"deadline_tiers: less time left must give a strictly more urgent tier, got {listing}"
         )

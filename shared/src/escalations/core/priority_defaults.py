@@ -127,10 +127,11 @@ FLOORS: list[dict[str, Any]] = [
      "detail": "trusted-flagger notice on serious harm (DSA Art. 22)"},
 ]  # fmt: skip
 
+# Without ``within``: while any regulatory clock runs, however much is left (README, Priority).
 DEADLINE_TIERS: list[dict[str, Any]] = [
     {"within": timedelta(hours=2), "tier": "P0"},
     {"within": timedelta(hours=24), "tier": "P1"},
-    {"within": timedelta(hours=72), "tier": "P2"},
+    {"tier": "P2"},
 ]
 
 SLA: dict[str, dict[str, timedelta]] = {

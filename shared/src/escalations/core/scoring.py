@@ -10,13 +10,13 @@ accounts for merged duplicates.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
 from escalations.core.durations import format_duration
 from escalations.core.escalation import EscalationIn, Imminence, Minors, SourceKind, Tier
-from escalations.core.priority_config import PriorityConfig
+from escalations.core.priority_config import DeadlineTier, PriorityConfig
 from escalations.core.scoring_factors import (
     Reason,
     RegulatoryClock,
@@ -148,17 +148,32 @@ def _deadline_tiers(
 ) -> list[tuple[Tier, datetime]]:
     """Return each deadline tier reached by ``at`` above ``base``, with when it was reached."""
     left = clock.deadline - at
-    reached = [rule for rule in config.deadline_tiers if left <= rule.within]
+    reached = [rule for rule in config.deadline_tiers if _reached(rule, left)]
     if not reached:
         return []
-    urgent = min(reached, key=lambda rule: rule.within)
-    detail = f"{format_duration(left)} left on the regulatory clock -> at least {urgent.tier.value}"
+    urgent = min(reached, key=lambda rule: rule.tier.rank)
+    left_text, tier = format_duration(left), urgent.tier.value
+    detail = f"{left_text} left on the regulatory clock -> at least {tier}"
+    if urgent.within is None:
+        detail = f"regulatory clock running ({left_text} left) -> at least {tier}"
     rules.append(Reason(factor="deadline_tier", points=0, detail=detail))
     return [
-        (rule.tier, max(received_at, clock.deadline - rule.within))
+        (rule.tier, _held_since(rule, clock, received_at))
         for rule in reached
         if rule.tier.rank < base.rank
     ]
+
+
+def _reached(rule: DeadlineTier, left: timedelta) -> bool:
+    """Return whether a clock with ``left`` to run holds the rule's tier (no ``within``: any)."""
+    return rule.within is None or left <= rule.within
+
+
+def _held_since(rule: DeadlineTier, clock: RegulatoryClock, received_at: datetime) -> datetime:
+    """Return when the rule's tier started: a tier held while any clock runs, at intake."""
+    if rule.within is None:
+        return received_at
+    return max(received_at, clock.deadline - rule.within)
 
 
 def _deadlines(
@@ -202,7 +217,9 @@ def next_rise(priority: Priority, *, at: datetime, config: PriorityConfig) -> da
     deadline = priority.deadlines.regulatory_deadline
     if deadline is None:
         return None
-    for rule in sorted(config.deadline_tiers, key=lambda rule: rule.within, reverse=True):
+    for rule in sorted(config.deadline_tiers, key=lambda rule: rule.tier.rank, reverse=True):
+        if rule.within is None:
+            continue  # held from the start of the clock: never a rise later on
         instant = deadline - rule.within
         if instant > at and rule.tier.rank < priority.tier.rank:
             return instant
