@@ -1,38 +1,40 @@
-"""Is this escalation id already stored? One query answers every request of a few ms.
+"""The newest stored escalation of a key: one query answers every request of a few ms.
 
-Each create with an external id asks; asking one query per request costs more CPU than the
-rest of the request. Questions wait up to ``window_s`` (while the broker acknowledges the
-event anyway) and are answered together by one ``SELECT id ... WHERE id = ANY($1)``: one
-statement text whatever the batch size, so it is prepared once per connection. At most one
-query runs at a time; questions asked meanwhile form the next batch, so a slow database
-grows the batches instead of opening more connections. The query runs on one connection
-held for the purpose, straight through the driver: the SQL layer's checkout and result
-handling cost several times the query itself.
+Each create with an external id asks which incarnation of ``(source, external_id)`` is the
+newest (open: the report merges into it; resolved: the report opens the next one, see
+docs/architecture.md, "Re-fires"). Asking one query per request costs more CPU than the
+rest of the request. Questions wait up to ``window_s`` and are answered together by one
+statement over two arrays, read through the ``(source, external_id, generation)`` unique
+index: one statement text whatever the batch size, so it is prepared once per connection.
+At most one query runs at a time; questions asked meanwhile form the next batch, so a slow
+database grows the batches instead of opening more connections. The query runs on one
+connection held for the purpose, straight through the driver: the SQL layer's checkout and
+result handling cost several times the query itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Mapping
 
-from sqlalchemy import ARRAY, String, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlmodel import col
 
+from escalations.contracts.events import Status
+from escalations.core.refire import Incarnation
 from escalations.db.held import DATABASE_ERRORS, HeldConnection
-from escalations.db.models import EscalationRow
 
 log = logging.getLogger(__name__)
 WINDOW_S = 0.002
 MAX_BATCH = 1000
-_QUERY = select(col(EscalationRow.id)).where(
-    col(EscalationRow.id) == any_(bindparam("ids", type_=ARRAY(String)))
-)
-# The driver's own form of the statement ("... = ANY ($1::VARCHAR[])"), compiled once.
-_SQL = str(_QUERY.compile(dialect=asyncpg_dialect.dialect()))  # type: ignore[no-untyped-call]  # untyped upstream
-Lookup = Callable[[list[str]], Awaitable[Collection[str]]]
+Key = tuple[str, str]  # (source, external_id)
+NEWEST_SQL = """SELECT DISTINCT ON (e.source, e.external_id)
+  e.source, e.external_id, e.id, e.generation, e.status
+FROM escalations AS e
+JOIN unnest($1::text[], $2::text[]) AS k(source, external_id)
+  ON e.source = k.source AND e.external_id = k.external_id
+ORDER BY e.source, e.external_id, e.generation DESC"""
+Lookup = Callable[[list[Key]], Awaitable[Mapping[Key, Incarnation]]]
 # What a lookup raises when Postgres or the connection fails.
 LOOKUP_ERRORS = DATABASE_ERRORS
 
@@ -56,9 +58,18 @@ class LookupConnection:
         self._engine = engine
         self._held = HeldConnection(engine)
 
-    async def stored_among(self, ids: list[str]) -> list[str]:
-        """Return which of ``ids`` are stored; a broken connection is replaced next time."""
-        return [row[0] for row in await self._held.fetch(_SQL, ids)]
+    async def latest_of(self, keys: list[Key]) -> dict[Key, Incarnation]:
+        """Return the newest stored incarnation of each key that has one.
+
+        A broken connection is replaced next time.
+        """
+        sources, external_ids = [k[0] for k in keys], [k[1] for k in keys]
+        return {
+            (source, external_id): Incarnation(esc_id, generation, status == Status.RESOLVED)
+            for source, external_id, esc_id, generation, status in await self._held.fetch(
+                NEWEST_SQL, sources, external_ids
+            )
+        }
 
     async def close(self) -> None:
         """Close the connection and the pool."""
@@ -66,32 +77,32 @@ class LookupConnection:
         await self._engine.dispose()
 
 
-class StoredIds:
-    """Batches "is this id stored?" questions into one query per window."""
+class LatestIncarnations:
+    """Batches "which escalation of this key is the newest?" into one query per window."""
 
     def __init__(self, lookup: Lookup, window_s: float = WINDOW_S) -> None:
         self._lookup = lookup
         self._window = window_s
-        self._pending: dict[str, list[asyncio.Future[bool]]] = {}
+        self._pending: dict[Key, list[asyncio.Future[Incarnation | None]]] = {}
         self._scheduled = False
         self._running: asyncio.Task[None] | None = None
 
-    def ask(self, esc_id: str) -> asyncio.Future[bool]:
-        """Return a future of whether the router has stored this id (False if Postgres fails).
+    def ask(self, key: Key) -> asyncio.Future[Incarnation | None]:
+        """Return a future of the key's newest stored escalation (None if Postgres fails).
 
         A plain future, not a task: cancelling it withdraws the question.
         """
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[bool] = loop.create_future()
-        self._pending.setdefault(esc_id, []).append(future)
+        future: asyncio.Future[Incarnation | None] = loop.create_future()
+        self._pending.setdefault(key, []).append(future)
         if not self._scheduled and self._running is None:
             self._scheduled = True
             loop.call_later(self._window, self._flush)
         return future
 
-    async def stored(self, esc_id: str) -> bool:
-        """Return whether the router has stored this escalation (False if Postgres fails)."""
-        return await self.ask(esc_id)
+    async def latest(self, key: Key) -> Incarnation | None:
+        """Return the key's newest stored escalation (None if none, or if Postgres fails)."""
+        return await self.ask(key)
 
     def _flush(self) -> None:
         self._scheduled = False
@@ -107,18 +118,19 @@ class StoredIds:
             # Questions asked while the query ran have waited at least that long already.
             self._flush()
 
-    async def _answer(self, batch: dict[str, list[asyncio.Future[bool]]]) -> None:
-        ids = list(batch)
-        found: set[str] = set()
+    async def _answer(self, batch: dict[Key, list[asyncio.Future[Incarnation | None]]]) -> None:
+        keys = list(batch)
+        found: dict[Key, Incarnation] = {}
         try:
-            for start in range(0, len(ids), MAX_BATCH):
-                found.update(await self._lookup(ids[start : start + MAX_BATCH]))
+            for start in range(0, len(keys), MAX_BATCH):
+                found.update(await self._lookup(keys[start : start + MAX_BATCH]))
         except LOOKUP_ERRORS as exc:
-            # The answer only sets `duplicate`; the router merges repeats either way.
-            log.warning("duplicate lookup failed, answering duplicate=false: %s", exc)
+            # The answer only shapes the reply: the router, the single writer, merges or
+            # opens the next escalation from what it has stored either way.
+            log.warning("escalation lookup failed, answering as for a new key: %s", exc)
         finally:
             # Whatever happened (even cancellation at shutdown), no request waits forever.
-            for esc_id, futures in batch.items():
+            for key, futures in batch.items():
                 for future in futures:
                     if not future.done():
-                        future.set_result(esc_id in found)
+                        future.set_result(found.get(key))

@@ -15,6 +15,7 @@ import orjson
 
 from escalations.contracts.envelope import new_event_id, raw_envelope
 from escalations.contracts.events import EscalationReceived
+from escalations.contracts.ids import report_fingerprint
 from escalations.contracts.registry import EVENT_TYPE_OF, EVENT_TYPES
 from escalations.core.escalation import EscalationIn
 from escalations_intake.auth import Principal
@@ -34,15 +35,25 @@ def received_record(
     body: EscalationIn,
     now: datetime,
     event_id: str | None = None,
+    follows: str | None = None,
+    request_json: str | None = None,
 ) -> Record:
-    """Return the record of an accepted escalation, keyed by its escalation id."""
+    """Return the record of an accepted escalation, keyed by its escalation id.
+
+    ``follows``: the resolved escalation this report opens a new one after, if any.
+    ``request_json``: ``body.model_dump_json()``, if the caller has it already. The record
+    carries the report's fingerprint, by which the router knows a client's retry.
+    """
     event_id = event_id or new_event_id()
+    request_json = request_json or body.model_dump_json()
     data = {
         "escalation_id": esc_id,
         "source": principal.source,
         "source_kind": principal.source_kind.value,
         "received_at": now,
-        "request": orjson.Fragment(body.model_dump_json()),
+        "request": orjson.Fragment(request_json),
+        "follows": follows,
+        "fingerprint": report_fingerprint(principal.source, request_json),
     }
     envelope = raw_envelope(
         EVENT_TYPE, event_id=event_id, source=SOURCE, subject=esc_id, time=now, data=data

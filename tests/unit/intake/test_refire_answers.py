@@ -1,0 +1,147 @@
+"""The intake's answer to a report of a key: merge, first escalation, or a re-fire that follows."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka.errors import KafkaTimeoutError
+
+from escalations.contracts.ids import escalation_id
+from escalations.core.escalation import EscalationIn, SourceKind
+from escalations.core.refire import Incarnation, Placement
+from escalations_intake.auth import Principal, Scope
+from escalations_intake.bootstrap import RecentIds
+from escalations_intake.problems import Problem
+from escalations_intake.routes_escalations import command_target, submit
+from escalations_intake.settings import IntakeSettings
+
+PRINCIPAL = Principal("alertmanager", SourceKind.MONITORING, frozenset({Scope.WRITE}))
+KEY = "fp-<b>1</b>"
+G0, G1 = escalation_id(PRINCIPAL.source, KEY), escalation_id(PRINCIPAL.source, KEY, 1)
+BODY = EscalationIn(external_id=KEY, title="Disk <i>full</i>\x07", policy_area="spam")
+
+
+class Producer:
+    """Keeps what is sent; fails every send when ``down``."""
+
+    def __init__(self, down: bool = False) -> None:
+        self.down = down
+        self.sent: list[tuple[bytes, str, dict[str, Any]]] = []
+
+    async def send_and_wait(self, topic: str, value: bytes, key: bytes, headers: Any) -> None:
+        if self.down:
+            raise KafkaTimeoutError()
+        event = orjson.loads(value)
+        self.sent.append((key, event["id"], event["data"]))
+
+    def addressed(self) -> list[tuple[str, str, str | None]]:
+        """Return each record's key, escalation id and ``follows``."""
+        return [(k.decode(), d["escalation_id"], d["follows"]) for k, _, d in self.sent]
+
+
+class Latest:
+    """Answers every lookup with one fixed newest incarnation, counting the lookups."""
+
+    def __init__(self, latest: Incarnation | None) -> None:
+        self.latest_one, self.asked = latest, 0
+
+    def ask(self, key: tuple[str, str]) -> asyncio.Future[Incarnation | None]:
+        self.asked += 1
+        future: asyncio.Future[Incarnation | None] = asyncio.get_running_loop().create_future()
+        future.set_result(self.latest_one)
+        return future
+
+    async def latest(self, key: tuple[str, str]) -> Incarnation | None:
+        return await self.ask(key)
+
+
+def _deps(latest: Incarnation | None, down: bool = False) -> Any:
+    return SimpleNamespace(
+        settings=IntakeSettings(publish_timeout_seconds=1),
+        producer=Producer(down),
+        incarnations=Latest(latest),
+        recent=RecentIds(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("latest", "answer", "records"),
+    [
+        (None, {"id": G0, "duplicate": False, "follows": None}, [(G0, G0, None)]),
+        (
+            Incarnation(G0, 0, False),
+            {"id": G0, "duplicate": True, "follows": None},
+            [(G0, G0, None)],
+        ),
+        (
+            Incarnation(G1, 1, False),
+            {"id": G1, "duplicate": True, "follows": None},
+            [(G0, G0, None)],
+        ),
+        (
+            Incarnation(G0, 0, True),
+            {"id": G1, "duplicate": False, "follows": G0},
+            [(G0, G0, None), (G1, G1, G0)],
+        ),
+    ],
+    ids=["new key", "open: a repeat", "re-fired and open: a repeat", "resolved: a re-fire"],
+)
+async def test_the_answer_and_the_events_say_where_the_report_goes(
+    latest: Incarnation | None, answer: dict[str, Any], records: list[Any]
+) -> None:
+    """The report goes to generation 0 at once; a re-fire again, keyed by the new one."""
+    deps = _deps(latest)
+    accepted = await submit(deps, PRINCIPAL, BODY)
+    assert {**answer, "status": "received"} == accepted.model_dump(mode="json")
+    assert records == deps.producer.addressed()
+    assert (1, 1) == (deps.incarnations.asked, len({e for _, e, _ in deps.producer.sent}))
+
+
+async def test_a_report_looked_up_before_is_published_where_it_goes() -> None:
+    """An integration that placed the report already publishes it once, there, unasked."""
+    deps = _deps(None)
+    placed = Placement(G1, 1, merge=False, follows=G0)
+    accepted = await submit(deps, PRINCIPAL, BODY, placed=placed)
+    assert (G1, [(G1, G1, G0)], 0) == (
+        accepted.id,
+        deps.producer.addressed(),
+        deps.incarnations.asked,
+    )
+
+
+async def test_a_re_fire_accepted_here_but_not_stored_yet_is_a_duplicate_of_it() -> None:
+    """A second re-fire before the router stored the first answers the same new id."""
+    deps = _deps(Incarnation(G0, 0, True))
+    first, second = await submit(deps, PRINCIPAL, BODY), await submit(deps, PRINCIPAL, BODY)
+    assert (G1, False, True, G0) == (first.id, first.duplicate, second.duplicate, second.follows)
+
+
+async def test_a_report_without_external_id_is_never_looked_up() -> None:
+    """No key, nothing to merge into or follow: no lookup, a fresh id."""
+    deps = _deps(Incarnation(G0, 0, True))
+    accepted = await submit(deps, PRINCIPAL, EscalationIn(title="t", policy_area="spam"))
+    assert (0, False, None) == (deps.incarnations.asked, accepted.duplicate, accepted.follows)
+
+
+async def test_a_broker_outage_answers_503_and_remembers_nothing() -> None:
+    """A report the broker did not confirm is not taken as accepted by this worker."""
+    deps = _deps(Incarnation(G0, 0, True), down=True)
+    with pytest.raises(Problem) as raised:
+        await submit(deps, PRINCIPAL, BODY)
+    assert (503, False) == (raised.value.status, G1 in deps.recent)
+
+
+@pytest.mark.parametrize(
+    ("latest", "expected"),
+    [(None, G0), (Incarnation(G0, 0, False), G0), (Incarnation(G0, 0, True), G1)],
+    ids=["unknown key", "open", "resolved"],
+)
+async def test_an_integration_command_goes_to_the_open_or_coming_escalation(
+    latest: Incarnation | None, expected: str
+) -> None:
+    """A resolve of a re-fired alert is for the new escalation, never the resolved one."""
+    assert expected == await command_target(_deps(latest), PRINCIPAL.source, KEY)
