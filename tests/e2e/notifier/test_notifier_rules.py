@@ -44,7 +44,7 @@ def test_escalation_reaches_the_levels_targets(desk: Desk, stack: Any) -> None:
 
 
 def test_quiet_hours_hold_back_a_p1_but_not_a_p0(desk: Desk, stack: Any) -> None:
-    """In quiet hours a P1 arrives by e-mail only (the skip is in the ledger); a P0 pages."""
+    """In quiet hours a P1 arrives by e-mail only (the webhook is held); a P0 pages."""
     p1, p0 = assigned("n-quiet", tier=Tier.P1), assigned("n-quiet", tier=Tier.P0)
     produce(stack, p1, p0)
     p0_id, p1_id = p0.escalation.id, p1.escalation.id
@@ -62,7 +62,7 @@ def test_quiet_hours_hold_back_a_p1_but_not_a_p0(desk: Desk, stack: Any) -> None
 
     rows = wait_until(settled, what="the P1 ledger rows settled")
     assert [] == hooked
-    assert [("email", "sent", None), ("webhook", "skipped", rows[1][2])] == [tuple(r) for r in rows]
+    assert [("email", "sent", None), ("webhook", "held", rows[1][2])] == [tuple(r) for r in rows]
     assert rows[1][2].startswith("quiet hours ")
 
 

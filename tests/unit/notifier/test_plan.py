@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,10 +21,11 @@ from escalations.contracts.events import (
     SlaWarning,
     Status,
 )
+from escalations.core.config import parse_config
 from escalations.core.escalation import Tier
 from escalations_notifier.plan import Plan
 
-from .fixtures import NIGHT, NOW, event, planner, summary
+from .fixtures import CONFIG_YAML, NIGHT, NOW, event, planner, summary
 
 
 def _pairs(plan: Plan) -> list[tuple[str, str]]:
@@ -51,7 +54,7 @@ def _payload(kind: str, tier: Tier, **extra: Any) -> BaseModel:
         ("escalated", Tier.P2, {}, [("bo", "email"), ("lee", "webhook"), ("lee", "email")]),
         ("warning", Tier.P3, {}, [("ana", "email")]),
         ("breached", Tier.P3, {}, [("ana", "email"), ("lee", "email")]),
-        ("merged", Tier.P3, {"previous_tier": Tier.P4}, [("ana", "email")]),
+        ("merged", Tier.P3, {"previous_tier": Tier.P4}, []),  # told by tier_raised instead
         ("merged", Tier.P3, {"previous_tier": Tier.P3}, []),
     ],
 )  # fmt: skip
@@ -83,23 +86,39 @@ def test_team_channel_hears_about_p0_and_p1(kind: str, tier: Tier, team_messages
     assert all(m.body["team_channel"] and m.body["links"]["acknowledge"] is None for m in team)
 
 
-def test_quiet_hours_hold_back_interrupting_channels_and_record_it() -> None:
-    """At 23:30 a P1 reaches Ana by e-mail only; the rest is recorded as skipped."""
+def test_quiet_hours_hold_interrupting_channels_until_they_end() -> None:
+    """At 23:30 a P1 reaches Ana by e-mail now; pager, webhook and chat are held until 07:00."""
     payload = _payload("assigned", Tier.P1)
     plan = planner().plan(event(payload, at=NIGHT), payload)
     ana = [(m.recipient, m.channel) for m in plan.messages if m.recipient == "ana"]
     assert [("ana", "email")] == ana
-    skipped = {(s.message.channel, s.reason) for s in plan.skipped}
+    held = {(h.message.channel, h.reason, h.release_at) for h in plan.held}
     reason = "quiet hours 22:00-07:00 Europe/Dublin"
-    assert {(c, reason) for c in ("pagerduty", "webhook", "slack", "teams")} == skipped
+    morning = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)  # 07:00 in Dublin in winter
+    assert {(c, reason, morning) for c in ("pagerduty", "webhook", "slack", "teams")} == held
 
 
 def test_p0_ignores_quiet_hours() -> None:
-    """A P0 pages at night like at noon."""
+    """A P0 pages at night like at noon: nothing is held."""
     payload = _payload("assigned", Tier.P0)
     night = planner().plan(event(payload, at=NIGHT), payload)
     noon = planner().plan(event(payload, at=NOW), payload)
-    assert ([], _pairs(noon)) == (night.skipped, _pairs(night))
+    assert ([], _pairs(noon)) == (night.held, _pairs(night))
+
+
+def test_a_new_configuration_changes_plans_and_addresses() -> None:
+    """After use(new config) plans and retries reach Lee at the new address, not the old one."""
+    data = copy.deepcopy(CONFIG_YAML)
+    data["people"][1]["contacts"]["webhook"] = "https://hooks.test/lee-new"
+    planned = planner()
+    planned.use(parse_config(data).config)
+    payload = EscalationEscalated(escalation=summary(tier=Tier.P2), level=2, targets=("lee",))
+    plan = planned.plan(event(payload), payload)
+    hooks = [m.address for m in plan.messages if m.channel == "webhook"]
+    assert (["https://hooks.test/lee-new"], "https://hooks.test/lee-new") == (
+        hooks,
+        planned.address("lee", "webhook"),
+    )
 
 
 @pytest.mark.parametrize("model", [EscalationAcknowledged, EscalationResolved])

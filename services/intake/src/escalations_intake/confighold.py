@@ -1,24 +1,27 @@
-"""The configuration file, reloaded when it changes; a broken edit keeps the last good one."""
+"""The configuration file, reloaded when it changes; a broken edit keeps the last good one.
+
+The reload itself is shared by every service (``escalations.reload``). Requests ask for
+the configuration, so the intake checks the file lazily, at most every ``CHECK_EVERY_S``,
+in each worker.
+"""
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 
-from escalations.core.config import Config, ConfigError, load_config
+from escalations.core.config import Config
+from escalations.reload import ConfigFile
+from escalations_intake import metrics
 
-log = logging.getLogger(__name__)
 CHECK_EVERY_S = 2.0
 
 
 class ConfigSource:
-    """Hands out the current configuration, checking the file's mtime at most every 2 s."""
+    """Hands out the current configuration, checking the file at most every 2 s."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path
-        self._mtime = path.stat().st_mtime_ns
-        self._config = load_config(path).config
+        self.file = ConfigFile.load(path, metrics=metrics.CONFIG_RELOAD)
         self._checked = time.monotonic()
 
     def current(self) -> Config:
@@ -26,21 +29,5 @@ class ConfigSource:
         now = time.monotonic()
         if now - self._checked >= CHECK_EVERY_S:
             self._checked = now
-            self._maybe_reload()
-        return self._config
-
-    def _maybe_reload(self) -> None:
-        try:
-            mtime = self._path.stat().st_mtime_ns
-        except OSError as exc:
-            log.warning("config %s unreadable, keeping the last good one: %s", self._path, exc)
-            return
-        if mtime == self._mtime:
-            return
-        self._mtime = mtime
-        try:
-            self._config = load_config(self._path).config
-        except (ConfigError, OSError) as exc:
-            log.error("config %s invalid, keeping the last good one: %s", self._path, exc)
-            return
-        log.info("config %s reloaded", self._path)
+            self.file.check()
+        return self.file.config

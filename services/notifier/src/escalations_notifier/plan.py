@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from pydantic import BaseModel
 
 from escalations.contracts.envelope import Envelope
 from escalations.contracts.events import (
-    DuplicateMerged,
     EscalationAcknowledged,
     EscalationAssigned,
     EscalationEscalated,
@@ -17,15 +17,17 @@ from escalations.contracts.events import (
     EscalationSummary,
     SlaBreached,
     SlaWarning,
+    TierRaised,
 )
 from escalations.core.config import Config, Person
 from escalations.core.escalation import Tier
+from escalations.core.quiet import quiet_hours_end
 from escalations_notifier.body import Audience, Links, build_body
 from escalations_notifier.channels import Message
 
 # Channels that open something the recipient must close: told when it is acked/resolved.
 CLOSABLE = ("pagerduty", "webhook")
-# Channels that never wake anyone, so they still go out in quiet hours.
+# Channels that never wake anyone, so they still go out in quiet hours (never held).
 QUIET_CHANNELS = frozenset({"email"})
 TEAM_CHAT_TIERS = frozenset({Tier.P0, Tier.P1})
 TEAM_CHAT_EVENTS = (EscalationAssigned, EscalationEscalated, SlaBreached)
@@ -33,19 +35,20 @@ TEAM_PREFIX = "team:"
 
 
 @dataclass(frozen=True)
-class Skip:
-    """A message held back on purpose; recorded in the ledger, never silent."""
+class Held:
+    """A message held until the recipient's quiet hours end (``release_at``); in the ledger."""
 
     message: Message
     reason: str
+    release_at: datetime
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Messages to send, messages held back, and planned channels that cannot be used."""
+    """Messages to send, messages held for later, and planned channels that cannot be used."""
 
     messages: list[Message] = field(default_factory=list)
-    skipped: list[Skip] = field(default_factory=list)
+    held: list[Held] = field(default_factory=list)
     unavailable: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -57,7 +60,8 @@ def recipients(payload: BaseModel, config: Config) -> tuple[str, ...]:
     """Return the people who must hear about this event (closing events aside)."""
     if isinstance(payload, EscalationAssigned):
         return (payload.owner,)
-    if isinstance(payload, EscalationEscalated):
+    if isinstance(payload, EscalationEscalated | TierRaised):
+        # A rise reaches the level in progress again (the router names its people).
         return _unique(payload.targets)
     owner = payload.escalation.owner if hasattr(payload, "escalation") else None
     if isinstance(payload, SlaWarning):
@@ -65,8 +69,7 @@ def recipients(payload: BaseModel, config: Config) -> tuple[str, ...]:
     if isinstance(payload, SlaBreached):
         team = config.teams_by_id.get(payload.escalation.team or "")
         return _unique([owner, team.lead if team else None])
-    if isinstance(payload, DuplicateMerged) and payload.tier < payload.previous_tier:
-        return _unique([owner])  # only a repeat report that raised the tier is news
+    # A repeat report that raised the tier is told by its ``escalation.tier_raised``.
     return ()
 
 
@@ -84,6 +87,11 @@ class Planner:
         self._links = links
         # The configuration is immutable: work out each person's channels per tier once.
         self._channels: dict[tuple[str, Tier], tuple[str, ...]] = {}
+
+    def use(self, config: Config) -> None:
+        """Plan with ``config`` from now on (a reload); retries look addresses up in it too."""
+        self._config = config
+        self._channels = {}
 
     def plan(
         self,
@@ -149,11 +157,12 @@ class Planner:
             result.unavailable.append((recipient, channel))
             return
         audience = Audience(person.id, person.name, person.timezone)
-        reason = None
+        reason, release = None, None
         if quiet and channel not in QUIET_CHANNELS and person.quiet_hours is not None:
             hours = person.quiet_hours
+            release = quiet_hours_end(hours, person.timezone, envelope.time)
             reason = f"quiet hours {hours.start}-{hours.end} {person.timezone}"
-        self._emit(result, envelope, payload, audience, channel, str(address), reason)
+        self._emit(result, envelope, payload, audience, channel, str(address), reason, release)
 
     def _emit(
         self,
@@ -163,7 +172,8 @@ class Planner:
         audience: Audience,
         channel: str,
         address: str,
-        skip_reason: str | None,
+        hold_reason: str | None,
+        release_at: datetime | None = None,
     ) -> None:
         summary: EscalationSummary = payload.escalation  # type: ignore[attr-defined]
         owner = _owner_name(self._config, summary)
@@ -178,10 +188,10 @@ class Planner:
             body,
             envelope.time,
         )
-        if skip_reason is None:
+        if hold_reason is None or release_at is None:
             result.messages.append(message)
         else:
-            result.skipped.append(Skip(message, skip_reason))
+            result.held.append(Held(message, hold_reason, release_at))
 
     def address(self, recipient: str, channel: str) -> str | None:
         """Return where a recipient is reached on a channel now (for retries and replays)."""

@@ -2,7 +2,9 @@
 
 Chat and pager templates build their JSON document as data and end with ``tojson``, so a
 title full of quotes or markup can never break the payload. E-mail templates set three
-variables, ``subject``, ``text`` and ``html``; the HTML layout is autoescaped.
+variables, ``subject``, ``text`` and ``html``; the HTML layout is autoescaped. The layouts
+pass user text through the filters in ``filters.py`` (each format's escaping and the one
+clipping policy), so every template that uses a layout gets both.
 """
 
 from __future__ import annotations
@@ -20,21 +22,20 @@ from jinja2 import (
     select_autoescape,
 )
 
+from escalations_notifier import markup
+from escalations_notifier.clip import clip
+from escalations_notifier.filters import FILTERS
+
 TEMPLATES = Path(__file__).parent / "templates"
+# E-mail subjects: long enough for tier, headline and a title, short enough for any client.
+SUBJECT_MAX = 200
+# The default budget for a message's free text (description, content refs), in bytes of
+# JSON; a channel with a size limit passes a smaller one when the message would not fit.
+ROOM = 24_000
 
 
 class TemplateError(ValueError):
     """No template for a channel and event type, or one that renders an invalid document."""
-
-
-def clip(value: str, limit: int) -> str:
-    """Return ``value`` cut to ``limit`` characters, marking the cut with an ellipsis."""
-    return value if len(value) <= limit else value[: limit - 1] + "\u2026"
-
-
-def slack_escape(value: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control sequences."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,9 @@ class Templates:
             auto_reload=False,
         )
         self._compiled: dict[tuple[str, str], Any] = {}
+        self._env.filters.update(FILTERS)
         self._env.filters["clip"] = clip
-        self._env.filters["slack_escape"] = slack_escape
+        self._env.filters["slack_escape"] = markup.slack
 
     def _template(self, channel: str, event_type: str) -> Any:
         template = self._compiled.get((channel, event_type))
@@ -76,9 +78,11 @@ class Templates:
             self._compiled[channel, event_type] = template
         return template
 
-    def render_json(self, channel: str, event_type: str, body: dict[str, Any]) -> Any:
-        """Render a channel's JSON document for a message body, checked to parse."""
-        rendered = self._template(channel, event_type).render(**body)
+    def render_json(
+        self, channel: str, event_type: str, body: dict[str, Any], room: int = ROOM
+    ) -> Any:
+        """Render a channel's JSON document, checked to parse; ``room`` bounds the free text."""
+        rendered = self._template(channel, event_type).render(**body, room=room)
         try:
             return orjson.loads(rendered)
         except orjson.JSONDecodeError as exc:
@@ -86,10 +90,12 @@ class Templates:
 
     def render_text(self, channel: str, event_type: str, body: dict[str, Any]) -> str:
         """Render a channel's plain-text template."""
-        return str(self._template(channel, event_type).render(**body)).strip()
+        return str(self._template(channel, event_type).render(**body, room=ROOM)).strip()
 
     def render_email(self, event_type: str, body: dict[str, Any]) -> EmailParts:
         """Render the subject, plain-text and HTML parts of an e-mail."""
-        module = self._template("email", event_type).make_module(body)
-        subject = " ".join(str(module.subject).split())
-        return EmailParts(clip(subject, 200), str(module.text).strip() + "\n", str(module.html))
+        module = self._template("email", event_type).make_module({**body, "room": ROOM})
+        subject = " ".join(markup.clean(module.subject).split())
+        return EmailParts(
+            clip(subject, SUBJECT_MAX), str(module.text).strip() + "\n", str(module.html)
+        )

@@ -3,8 +3,9 @@
 Field rules from PagerDuty's "Send an Alert Event" reference: ``routing_key`` (the service
 integration key), ``event_action`` (trigger|acknowledge|resolve), ``dedup_key`` (max 255),
 and for triggers ``payload.summary`` (max 1024), ``payload.source``, ``payload.severity``
-(critical|error|warning|info); ``links`` are ``{href, text}``. The dedup key is the
-escalation id, so every page about one escalation lands on one incident.
+(critical|error|warning|info); ``links`` are ``{href, text}``; the whole event at most
+512 KB. The dedup key is the escalation id, so every page about one escalation lands on
+one incident.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 
 import orjson
 
-from escalations_notifier.channels.base import Message
+from escalations_notifier.channels.base import DeliveryError, Message
 from escalations_notifier.channels.http import HttpClients, endpoint_of, post
-from escalations_notifier.templates import Templates, clip
+from escalations_notifier.clip import TooLarge, clip, fit
+from escalations_notifier.markup import clean
+from escalations_notifier.templates import Templates
 
 # PagerDuty: 400 is an invalid event (do not retry), 429 is rate limiting and 5xx are
 # transient ("retry with backoff") per the Events API v2 "Response codes & retry logic".
@@ -23,6 +26,10 @@ RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 SEVERITY = {"P0": "critical", "P1": "error", "P2": "warning", "P3": "info", "P4": "info"}
 CLOSING = {"escalation.acknowledged": "acknowledge", "escalation.resolved": "resolve"}
 SUMMARY_MAX = 1024
+MAX_BYTES = 512 * 1024
+# Room for the description and content refs, in bytes of JSON: lowered when the event
+# would pass MAX_BYTES (a description is at most 20,000 characters, 80 KB in UTF-8).
+ROOM = 256 * 1024
 SOURCE = "escalations"
 
 
@@ -45,8 +52,8 @@ class PagerDutyChannel:
         """Return the Events API origin: one breaker for every routing key."""
         return endpoint_of(self._url)
 
-    def event(self, message: Message) -> dict[str, Any]:
-        """Return the Events API v2 event for a message."""
+    def event(self, message: Message, room: int = ROOM) -> dict[str, Any]:
+        """Return the Events API v2 event for a message (``room``: budget for free text)."""
         action = event_action(message.event_type)
         event: dict[str, Any] = {
             "routing_key": message.address,
@@ -56,13 +63,13 @@ class PagerDutyChannel:
         if action != "trigger":
             return event
         body = message.body
-        rendered = self._templates.render_json("pagerduty", message.event_type, body)
+        rendered = self._templates.render_json("pagerduty", message.event_type, body, room)
         escalation = body["escalation"]
         links = [{"href": body["links"]["view"], "text": "View escalation"}]
         if body["links"].get("acknowledge"):
             links.insert(0, {"href": body["links"]["acknowledge"], "text": "Acknowledge"})
         event["payload"] = {
-            "summary": clip(rendered["summary"], SUMMARY_MAX),
+            "summary": clip(clean(rendered["summary"]), SUMMARY_MAX),
             "source": f"{SOURCE}/{escalation['source']}",
             "severity": SEVERITY[escalation["tier"]],
             "timestamp": body["time"],
@@ -76,8 +83,15 @@ class PagerDutyChannel:
         event["client_url"] = body["links"]["view"]
         return event
 
+    def render(self, message: Message) -> bytes:
+        """Return the request body, within the Events API's 512 KB."""
+        try:
+            return fit(lambda room: orjson.dumps(self.event(message, room)), MAX_BYTES, ROOM)
+        except TooLarge as exc:
+            raise DeliveryError(f"PagerDuty event too large: {exc}", retryable=False) from None
+
     async def send(self, message: Message) -> None:
         """Enqueue the event; PagerDuty answers 202 when it has it."""
-        body = orjson.dumps(self.event(message))
+        body = self.render(message)
         headers = {"Content-Type": "application/json"}
         await post(self._client, "PagerDuty", self._url, body, headers, RETRYABLE_STATUS)
