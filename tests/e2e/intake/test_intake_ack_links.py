@@ -73,7 +73,7 @@ def test_post_as_json_answers_json(intake: Intake) -> None:
             403,
             "signature",
         ),
-        (lambda i, e: "not-a-token", 400, "malformed"),
+        (lambda i, e: "not-a-token", 404, "malformed"),
     ],
 )
 def test_bad_links_are_refused_clearly(

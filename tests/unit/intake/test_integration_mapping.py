@@ -9,7 +9,11 @@ import pytest
 from pydantic import ValidationError
 
 from escalations.core.escalation import PolicyArea
-from escalations_intake.integrations_alertmanager import AlertmanagerWebhook, to_escalation
+from escalations_intake.integrations_alertmanager import (
+    AlertmanagerAlert,
+    AlertmanagerWebhook,
+    to_escalation,
+)
 from escalations_intake.integrations_pagerduty import (
     PagerDutyEvent,
     external_id,
@@ -17,6 +21,10 @@ from escalations_intake.integrations_pagerduty import (
 from escalations_intake.integrations_pagerduty import to_escalation as pd_escalation
 from escalations_intake.samples import ALERTMANAGER_SAMPLE, PAGERDUTY_SAMPLE
 from escalations_intake.settings import IntakeSettings
+
+
+def _first(hook: AlertmanagerWebhook) -> AlertmanagerAlert:
+    return AlertmanagerAlert.model_validate(hook.alerts[0])
 
 
 def _hook(labels: dict[str, str], **alert: Any) -> AlertmanagerWebhook:
@@ -54,14 +62,14 @@ def test_labels_choose_policy_area_and_region(
 ) -> None:
     """The configured labels pick the policy area and region; anything invalid falls back."""
     hook = _hook(labels)
-    esc = to_escalation(hook.alerts[0], hook, IntakeSettings(**settings))
+    esc = to_escalation(_first(hook), hook, IntakeSettings(**settings))
     assert expected == (esc.policy_area.value, esc.region)
 
 
 def test_documented_alert_maps_every_field() -> None:
     """The sample alert keeps its fingerprint, summary, start and source link."""
     hook = AlertmanagerWebhook.model_validate(ALERTMANAGER_SAMPLE)
-    esc = to_escalation(hook.alerts[0], hook, IntakeSettings())
+    esc = to_escalation(_first(hook), hook, IntakeSettings())
     assert ("1a30ba71cca2921f", "Spike in known-CSAM hash matches on uploads") == (
         esc.external_id,
         esc.title,
@@ -75,7 +83,7 @@ def test_documented_alert_maps_every_field() -> None:
 def test_alert_title_falls_back_to_the_alertname_and_drops_odd_links() -> None:
     """Without a summary the alertname is the title; a non-http generator URL is dropped."""
     hook = _hook({"alertname": "QueueStuck"}, annotations={}, generatorURL="file:///x")
-    esc = to_escalation(hook.alerts[0], hook, IntakeSettings())
+    esc = to_escalation(_first(hook), hook, IntakeSettings())
     assert ("QueueStuck", None) == (esc.title, esc.content_refs[0].url)
 
 

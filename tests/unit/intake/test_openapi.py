@@ -13,7 +13,10 @@ SPEC: dict[str, Any] = create_app(IntakeSettings()).openapi()
 OPERATIONS = [
     (path, method, op) for path, item in SPEC["paths"].items() for method, op in item.items()
 ]
-PUBLIC = {"/healthz", "/readyz", "/v1/ack/{token}", "/v1/integrations/pagerduty"}
+# PagerDuty clients authenticate with `routing_key` in the body and read PagerDuty's errors.
+PAGERDUTY = {"/v1/integrations/pagerduty", "/v2/enqueue"}
+# Calendar apps cannot send headers: the feed URL's secret is the credential.
+PUBLIC = {"/healthz", "/readyz", "/v1/ack/{token}", "/v1/feeds/{secret}.ics", *PAGERDUTY}
 
 
 def test_every_spec_endpoint_is_documented() -> None:
@@ -31,8 +34,14 @@ def test_every_spec_endpoint_is_documented() -> None:
         ("post", "/v1/people/{person}/time-off"),
         ("get", "/v1/teams/{team}/schedule.ics"),
         ("get", "/v1/people/{person}/oncall.ics"),
+        ("get", "/v1/teams/{team}/overrides"),
+        ("delete", "/v1/teams/{team}/overrides/{override_id}"),
+        ("get", "/v1/people/{person}/time-off"),
+        ("delete", "/v1/people/{person}/time-off/{time_off_id}"),
+        ("get", "/v1/feeds/{secret}.ics"),
         ("post", "/v1/integrations/alertmanager"),
         ("post", "/v1/integrations/pagerduty"),
+        ("post", "/v2/enqueue"),
         ("get", "/v1/ack/{token}"),
         ("post", "/v1/ack/{token}"),
         ("get", "/healthz"),
@@ -71,6 +80,8 @@ def test_every_operation_documents_its_errors(path: str, method: str, op: dict[s
     for code, response in op["responses"].items():
         if code >= "400" and (path, code) != ("/readyz", "503"):
             wanted = "text/html" if html_page and code != "422" else "application/problem+json"
+            if path in PAGERDUTY:
+                wanted = "application/json"
             assert wanted in response.get("content", {}), code
 
 
@@ -88,3 +99,16 @@ def test_problem_schema_is_rfc_9457() -> None:
     """Errors are described by a ProblemDetails schema with the RFC fields."""
     problem = SPEC["components"]["schemas"]["ProblemDetails"]
     assert {"type", "title", "status", "detail"} <= set(problem["properties"])
+
+
+def test_text_parameters_state_that_nul_is_refused() -> None:
+    """Every free-text query or path parameter carries a pattern (NUL is refused with 422)."""
+    free = [
+        f"{method} {path} {p['name']}"
+        for path, method, op in OPERATIONS
+        for p in op.get("parameters", [])
+        if p["in"] in ("path", "query") and "pattern" not in p["schema"]
+        for option in p["schema"].get("anyOf", [p["schema"]])
+        if option.get("type") == "string" and not {"pattern", "enum", "format"} & set(option)
+    ]
+    assert [] == free

@@ -75,7 +75,8 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
     "ContentRef": {
         "kind": "Kind of content, lower case, e.g. `pin`, `board`, `account`, `comment`",
         "id": "Id of the content on the platform",
-        "url": "Link to it: http or https only",
+        "url": "Link to it: http or https only, at most 2,048 characters once normalised "
+        "(percent-encoding and a trailing `/` can lengthen a URL)",
     },
     "Reach": _REACH,
     "Signals": _SIGNALS,
@@ -175,4 +176,9 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
     "ReassignBody": {"reason": "Why, for the history (at most 2,000 characters)"},
     "ResolveBody": {"note": "Free text for the history (at most 5,000 characters)"},
     "TimeOffBody": {"reason": "Shown in the history (at most 500 characters)"},
+}
+# ``POST /v1/simulate`` answers the simulation with the live state it used.
+FIELD_DOCS["SimulationAnswer"] = {
+    **FIELD_DOCS["Simulation"],
+    "state": "The live state it used: candidates' load, overrides and time off",
 }

@@ -18,6 +18,7 @@ from escalations_intake.auth import Principal
 from escalations_intake.bootstrap import Deps
 from escalations_intake.idempotency import (
     HEADER,
+    KEY_PATTERN,
     Stored,
     check_key,
     event_id_for,
@@ -31,6 +32,8 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias=HEADER,
+        # Said in the document, enforced by `idempotency.check_key` (400 naming the header).
+        json_schema_extra={"pattern": KEY_PATTERN, "minLength": 1, "maxLength": 200},
         description="Any unique string (e.g. a UUID), at most 200 visible ASCII characters. "
         "A retry with the same key and body returns the first answer (header "
         "`Idempotent-Replayed: true`) and publishes nothing again; the same key with a "

@@ -29,7 +29,8 @@ from escalations_intake.problems import Problem
 
 HEADER = "Idempotency-Key"
 STALE_AFTER_S = 60.0
-_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
+_KEY = re.compile(KEY_PATTERN)
 _POLL_S = (0.01, 0.02, 0.05, 0.1, 0.2)
 _T = IdempotencyRow.__table__  # type: ignore[attr-defined]  # SQLModel adds it at class creation
 

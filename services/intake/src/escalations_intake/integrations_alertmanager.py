@@ -4,38 +4,43 @@ Each firing alert becomes an escalation whose ``external_id`` is the alert's fin
 Alertmanager repeats firing alerts, so an alert already accepted is not published again.
 Each resolved alert becomes a resolve request by the system actor ``system:<source>``
 (see docs/architecture.md). Labels choose the policy area and region (settings
-``INTAKE_ALERTMANAGER_*``). Unknown fields are ignored here, unlike in our own API, so an
-Alertmanager upgrade that adds fields does not start failing.
+``INTAKE_ALERTMANAGER_*``). Each alert stands alone (``integrations_alertmanager_payload``):
+one invalid alert is refused in the answer, the rest of its group is accepted
+(docs/integrations.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
+import logging
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.openapi.models import Example
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from escalations.contracts.events import Resolution, ResolveRequested
-from escalations.core.escalation import ContentRef, EscalationIn, PolicyArea, Reporter
-from escalations_intake.auth import Principal, Scope, Writer, authorize_scope
-from escalations_intake.bodies import Timestamp, no_number
+from escalations_intake.auth import Principal, Scope, Writer
 from escalations_intake.bootstrap import Deps
-from escalations_intake.handling import deps_of, publish
-from escalations_intake.ids import escalation_id
+from escalations_intake.handling import deps_of, json_response, publish
+from escalations_intake.integrations_alertmanager_payload import (
+    AlertmanagerAlert,
+    AlertmanagerWebhook,
+    Refused,
+    clip,
+    read_alerts,
+    to_escalation,
+)
 from escalations_intake.openapi_docs import errors
-from escalations_intake.routes_escalations import is_known, submit
+from escalations_intake.problems import problem_response
+from escalations_intake.routes_escalations import command_target, is_repeat, place, submit
 from escalations_intake.samples import ALERTMANAGER_SAMPLE
-from escalations_intake.settings import IntakeSettings
+
+__all__ = ["AlertmanagerAlert", "AlertmanagerWebhook", "router", "system_actor", "to_escalation"]
 
 router = APIRouter(prefix="/v1/integrations", tags=["integrations"])
-_LENIENT = ConfigDict(frozen=True, extra="ignore")
-_REGION = re.compile(r"^[A-Z]{2}$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-Labels = dict[Annotated[str, Field(max_length=200)], Annotated[str, Field(max_length=10_000)]]
+log = logging.getLogger(__name__)
 
 
 def system_actor(source: str) -> str:
@@ -43,113 +48,81 @@ def system_actor(source: str) -> str:
     return f"system:{source}"
 
 
-class Alert(BaseModel):
-    """One alert of the group."""
-
-    model_config = _LENIENT
-
-    status: Literal["firing", "resolved"] = Field(description="State of this alert")
-    labels: Labels = Field(description="Identifying labels (`alertname`, ...)")
-    annotations: Labels = Field({}, description="`summary`, `description`, ...")
-    startsAt: Timestamp = Field(description="When it started firing")
-    endsAt: Annotated[datetime, BeforeValidator(no_number)] | None = Field(
-        None, description="When it ended (zero time if firing)"
-    )
-    generatorURL: str = Field("", max_length=2048, description="Link to the source")
-    fingerprint: str = Field(min_length=1, max_length=200, description="Stable alert id")
-
-
-class AlertmanagerWebhook(BaseModel):
-    """The Alertmanager webhook body, version 4."""
-
-    model_config = _LENIENT
-
-    version: Literal["4"] = Field(description="Payload version; only 4 exists")
-    groupKey: str = Field(max_length=10_000, description="Key of the alert group")
-    truncatedAlerts: int = Field(0, ge=0, strict=True, description="Alerts left out by max_alerts")
-    status: Literal["firing", "resolved"] = Field(description="Group state")
-    receiver: str = Field(max_length=200, description="Receiver name")
-    groupLabels: Labels = Field({}, description="Labels the group is by")
-    commonLabels: Labels = Field({}, description="Labels all alerts share")
-    commonAnnotations: Labels = Field({}, description="Annotations all alerts share")
-    externalURL: str = Field("", max_length=2048, description="Alertmanager's URL")
-    alerts: list[Alert] = Field(max_length=1000, description="The alerts")
-
-
 class AlertOutcome(BaseModel):
     """What became of one alert."""
 
-    fingerprint: str = Field(description="The alert's fingerprint (the `external_id`)")
-    id: str = Field(description="The escalation id")
-    action: Literal["created", "duplicate", "resolve_requested"] = Field(
-        description="`created`: published; `duplicate`: already accepted, not published "
-        "again; `resolve_requested`: a resolve command was published"
+    fingerprint: str | None = Field(
+        None, description="The alert's fingerprint (the `external_id`); absent if unreadable"
     )
+    id: str | None = Field(None, description="The escalation id; absent for a refused alert")
+    action: Literal["created", "refired", "duplicate", "resolve_requested", "refused"] = Field(
+        description="`created`: published; `refired`: fired again after its escalation was "
+        "resolved, published as a new escalation that `follows` it; `duplicate`: already "
+        "accepted, not published again; `resolve_requested`: a resolve command was "
+        "published; `refused`: invalid (see `detail`), nothing published for this alert"
+    )
+    follows: str | None = Field(
+        None, description="For `refired`: the resolved escalation the new one follows"
+    )
+    detail: str | None = Field(None, description="Why the alert was refused, naming the field")
 
 
 class AlertmanagerAccepted(BaseModel):
-    """Every alert is on the broker."""
+    """Every valid alert is on the broker; each alert's outcome is listed."""
 
-    status: Literal["success"] = Field("success", description="Always `success`")
+    status: Literal["success", "partial"] = Field(
+        "success", description="`success`: every alert accepted; `partial`: some were refused"
+    )
     alerts: list[AlertOutcome] = Field(description="One entry per alert, in order")
 
 
-def to_escalation(
-    alert: Alert, hook: AlertmanagerWebhook, settings: IntakeSettings
-) -> EscalationIn:
-    """Map one alert to an escalation, with the configured label mapping."""
-    labels = alert.labels
-    area = labels.get(settings.alertmanager_policy_area_label, "")
-    name = labels.get("alertname", "alert")
-    policy_area = (
-        PolicyArea(area)
-        if area in PolicyArea._value2member_map_
-        else settings.alertmanager_alertname_policy_areas.get(
-            name, settings.alertmanager_default_policy_area
-        )
-    )
-    region = labels.get(settings.alertmanager_region_label, "").upper()
-    language = labels.get("language", "")
-    title = alert.annotations.get("summary") or alert.annotations.get("title") or name
-    details = alert.annotations.get("description", "")
-    label_text = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
-    url = alert.generatorURL if alert.generatorURL.startswith(("http://", "https://")) else None
-    return EscalationIn(
-        external_id=alert.fingerprint,
-        title=title.strip()[:200] or name[:200],
-        description=f"{details}\n\nlabels: {label_text}".strip()[:20_000],
-        policy_area=policy_area,
-        region=region if _REGION.match(region) else None,
-        language=language if _LANGUAGE.match(language) else None,
-        content_refs=[ContentRef(kind="alert", id=alert.fingerprint, url=url)],
-        reporter=Reporter(
-            name=f"Alertmanager ({hook.receiver})"[:200], contact=hook.externalURL[:320] or None
-        ),
-        occurred_at=alert.startsAt,
-    )
-
-
 async def _one(
-    deps: Deps, principal: Principal, alert: Alert, hook: AlertmanagerWebhook
+    deps: Deps,
+    principal: Principal,
+    alert: AlertmanagerAlert,
+    hook: AlertmanagerWebhook,
 ) -> AlertOutcome:
-    esc_id = escalation_id(principal.source, alert.fingerprint)
     if alert.status == "resolved":
+        if Scope.ACT not in principal.scopes:
+            return _refused(Refused(alert.fingerprint, _NO_ACT.format(principal.source)))
+        esc_id = await command_target(deps, principal.source, alert.fingerprint)
         name = alert.labels.get("alertname", "alert")
         payload = ResolveRequested(
             escalation_id=esc_id,
             by=system_actor(principal.source),
             resolution=Resolution.ACTIONED,
-            note=f"resolved by Alertmanager: {name} stopped firing",
+            note=clip(f"resolved by Alertmanager: {name} stopped firing", 2000),
             source=principal.source,
             requested_at=datetime.now(UTC),
         )
         await publish(deps, payload, esc_id)
         return AlertOutcome(fingerprint=alert.fingerprint, id=esc_id, action="resolve_requested")
-    if await is_known(deps, esc_id):
-        return AlertOutcome(fingerprint=alert.fingerprint, id=esc_id, action="duplicate")
-    accepted = await submit(deps, principal, to_escalation(alert, hook, deps.settings))
-    action: Literal["created", "duplicate"] = "duplicate" if accepted.duplicate else "created"
-    return AlertOutcome(fingerprint=alert.fingerprint, id=esc_id, action=action)
+    escalation = to_escalation(alert, hook, deps.settings)
+    placed = await place(deps, principal.source, alert.fingerprint)
+    if is_repeat(deps, placed):
+        return AlertOutcome(fingerprint=alert.fingerprint, id=placed.id, action="duplicate")
+    accepted = await submit(deps, principal, escalation, placed=placed)
+    action: Literal["created", "refired"] = "refired" if accepted.follows else "created"
+    return AlertOutcome(
+        fingerprint=alert.fingerprint, id=accepted.id, action=action, follows=accepted.follows
+    )
+
+
+_NO_ACT = "this key of source '{}' lacks scope 'escalations:act' (needed for resolved alerts)"
+
+
+def _refused(refused: Refused) -> AlertOutcome:
+    return AlertOutcome(fingerprint=refused.fingerprint, action="refused", detail=refused.detail)
+
+
+def _none_accepted(outcomes: list[AlertOutcome]) -> Response:
+    """Answer a group none of whose alerts was accepted: 403 for a missing scope, else 422."""
+    details = [o.detail or "" for o in outcomes]
+    status = 403 if any("lacks scope" in d for d in details) else 422
+    title = "Forbidden" if status == 403 else "Invalid alerts"
+    body = [o.model_dump(mode="json", exclude_none=True) for o in outcomes]
+    detail = "no alert of the group was accepted: " + "; ".join(details)
+    return problem_response(status, title, detail, alerts=body)
 
 
 _EXAMPLES = {"alertmanager": Example(summary="A firing alert group", value=ALERTMANAGER_SAMPLE)}
@@ -159,6 +132,7 @@ _EXAMPLES = {"alertmanager": Example(summary="A firing alert group", value=ALERT
     "/alertmanager",
     status_code=202,
     response_model=AlertmanagerAccepted,
+    response_model_exclude_none=True,
     responses=errors(400, 401, 403, 413, 422, 429, 503),
     summary="Alertmanager webhook",
 )
@@ -166,13 +140,38 @@ async def alertmanager(
     hook: Annotated[AlertmanagerWebhook, Body(openapi_examples=_EXAMPLES)],
     principal: Writer,
     request: Request,
-) -> AlertmanagerAccepted:
+) -> Response:
     """Accept an Alertmanager webhook (version 4): firing alerts become escalations, resolved
     alerts resolve them. Configure Alertmanager with `http_config.authorization.credentials`
     set to an API key with `escalations:write` (and `escalations:act` for resolved alerts).
+
+    Each alert stands alone: over-long text is clipped with a marker, an invalid alert is
+    `refused` in the answer (with `detail`) and the others are accepted (`202`, status
+    `partial`). Only a group none of whose alerts could be accepted is refused: `422`, or
+    `403` when resolved alerts need the `escalations:act` scope. Bodies up to 4 MiB.
     """
-    if any(a.status == "resolved" for a in hook.alerts):
-        authorize_scope(principal, Scope.ACT, "resolved alerts")
     deps = deps_of(request)
-    outcomes = await asyncio.gather(*(_one(deps, principal, a, hook) for a in hook.alerts))
-    return AlertmanagerAccepted(alerts=list(outcomes))
+    if hook.truncatedAlerts:
+        log.warning(
+            "Alertmanager left %d alerts out of group %s (its max_alerts)",
+            hook.truncatedAlerts,
+            hook.groupKey[:200],
+        )
+
+    async def outcome(alert: AlertmanagerAlert | Refused) -> AlertOutcome:
+        if isinstance(alert, Refused):
+            return _refused(alert)
+        return await _one(deps, principal, alert, hook)
+
+    outcomes = list(await asyncio.gather(*(outcome(a) for a in read_alerts(hook.alerts))))
+    refused = sum(o.action == "refused" for o in outcomes)
+    if refused:
+        # Alertmanager does not retry a refused alert: the log is where it is seen.
+        first = next(o.detail for o in outcomes if o.action == "refused")
+        log.warning(
+            "refused %d of %d alerts from Alertmanager, first: %s", refused, len(outcomes), first
+        )
+    if refused and refused == len(outcomes):
+        return _none_accepted(outcomes)
+    answer = AlertmanagerAccepted(status="partial" if refused else "success", alerts=outcomes)
+    return json_response(answer.model_dump(mode="json", exclude_none=True), 202)

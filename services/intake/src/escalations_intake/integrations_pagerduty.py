@@ -1,11 +1,13 @@
-"""``POST /v1/integrations/pagerduty``: a drop-in target for PagerDuty Events API v2 senders.
+"""``POST /v2/enqueue`` and ``/v1/integrations/pagerduty``: a drop-in PagerDuty Events API v2.
 
-Point a tool's Events v2 URL here and put an API key in ``routing_key`` (or send it as a
-Bearer header). ``trigger`` creates an escalation with ``dedup_key`` as ``external_id``
-(a dedup key over 200 characters is hashed); ``acknowledge`` and ``resolve`` become
-commands by the system actor ``system:<source>``. Answers mirror PagerDuty's: ``202``
-with ``status``, ``message`` and ``dedup_key``; an invalid event is a ``400`` whose body
-carries PagerDuty's ``message`` and ``errors`` besides the problem fields.
+Stock PagerDuty clients (the ``pagerduty`` and ``pdpyras`` SDKs, Alertmanager's
+``pagerduty_configs``) post to ``/v2/enqueue`` with the key in the body: point their base
+URL at the intake and use an API key as ``routing_key`` (a Bearer header, when sent, wins).
+``trigger`` creates an escalation with ``dedup_key`` as ``external_id`` (a dedup key over
+200 characters is hashed); ``acknowledge`` and ``resolve`` become commands by the system
+actor ``system:<source>``. Answers are PagerDuty's: ``202`` with ``status``, ``message``
+and ``dedup_key``; every error is ``{"status", "message", "errors": [...]}`` as PagerDuty
+documents it (``problems.pagerduty_error``; docs/integrations.md).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import orjson
 from fastapi import APIRouter, Body, Request
 from fastapi.openapi.models import Example
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from escalations.contracts.events import AcknowledgeRequested, Resolution, ResolveRequested
 from escalations.core.escalation import ContentRef, EscalationIn, PolicyArea, Reporter
@@ -26,15 +29,28 @@ from escalations_intake.auth import Principal, Scope, authenticate, authorize, b
 from escalations_intake.bodies import Timestamp
 from escalations_intake.bootstrap import Deps
 from escalations_intake.handling import deps_of, publish
-from escalations_intake.ids import escalation_id
 from escalations_intake.integrations_alertmanager import system_actor
-from escalations_intake.openapi_docs import errors
-from escalations_intake.routes_escalations import is_known, submit
+from escalations_intake.integrations_alertmanager_payload import clean, clip, usable_url
+from escalations_intake.routes_escalations import command_target, is_repeat, place, submit
 from escalations_intake.samples import PAGERDUTY_SAMPLE
 
 PATH = "/v1/integrations/pagerduty"
-router = APIRouter(prefix="/v1/integrations", tags=["integrations"])
+ENQUEUE_PATH = "/v2/enqueue"
+router = APIRouter(tags=["integrations"])
 _LENIENT = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+# What the model validator enforces, said in the document too (JSON Schema if/then).
+_NEEDS: JsonDict = {
+    "allOf": [
+        {
+            "if": {"properties": {"event_action": {"const": "trigger"}}},
+            "then": {"required": ["payload"], "properties": {"payload": {"type": "object"}}},
+        },
+        {
+            "if": {"properties": {"event_action": {"enum": ["acknowledge", "resolve"]}}},
+            "then": {"required": ["dedup_key"], "properties": {"dedup_key": {"type": "string"}}},
+        },
+    ]
+}
 Text = Annotated[str, Field(min_length=1, max_length=1024)]
 
 
@@ -75,7 +91,9 @@ class PdImage(BaseModel):
 class PagerDutyEvent(BaseModel):
     """A PagerDuty Events API v2 event."""
 
-    model_config = _LENIENT
+    model_config = ConfigDict(
+        frozen=True, extra="ignore", populate_by_name=True, json_schema_extra=_NEEDS
+    )
 
     routing_key: Annotated[str, Field(min_length=1, max_length=200)] = Field(
         description="An API key of this service (unless sent as a Bearer header)"
@@ -99,17 +117,59 @@ class PagerDutyEvent(BaseModel):
         return self
 
 
+REFIRED = "Event processed: a new escalation follows the resolved one"
+
+
 class PagerDutyAccepted(BaseModel):
     """PagerDuty's answer to an accepted event."""
 
     status: Literal["success"] = Field("success", description="Always `success`")
-    message: str = Field("Event processed", description="Always `Event processed`")
+    message: str = Field(
+        "Event processed",
+        description="`Event processed`; for a trigger after the alert's escalation was "
+        f"resolved, `{REFIRED}`",
+    )
     dedup_key: str = Field(description="The alert's dedup key (generated for a trigger without)")
+    id: str = Field(description="The escalation the event went to")
+    follows: str | None = Field(
+        None,
+        description="Set when the trigger opened a new escalation: the resolved one it follows",
+    )
+
+
+class PagerDutyError(BaseModel):
+    """An error, as PagerDuty's Events API v2 answers it."""
+
+    status: str = Field(description="A short name for the error, e.g. `invalid event`")
+    message: str = Field(description="What went wrong, e.g. `Event object is invalid`")
+    errors: list[str] = Field(description="Each problem, naming the field")
+
+
+_WHY = {
+    400: "Invalid event (`Event object is invalid`) or malformed JSON",
+    401: "`routing_key` (or the Bearer header) is no valid API key",
+    403: "The key lacks the scope (`escalations:write` to trigger, `escalations:act` else)",
+    413: "Request body over 256 KiB",
+    422: "Unknown query parameter",
+    429: "The source is over its rate limit; retry after `Retry-After` seconds",
+    503: "The event broker or the database is unavailable; retry after `Retry-After` seconds",
+}
+_RETRY = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {
+        "description": why,
+        "model": PagerDutyError,
+        **({"headers": _RETRY} if code in (429, 503) else {}),
+    }
+    for code, why in _WHY.items()
+}
 
 
 def external_id(dedup_key: str) -> str:
-    """Return the escalation's external id for a dedup key (hashed when too long)."""
-    if len(dedup_key) <= 200:
+    """Return the escalation's external id for a dedup key (hashed when too long or odd)."""
+    # An external id is at most 200 characters, not blank, without surrounding whitespace
+    # or control characters; any other dedup key is hashed (stably) so it still fits.
+    if len(dedup_key) <= 200 and dedup_key.strip() == dedup_key == clean(dedup_key) != "":
         return dedup_key
     return "sha256:" + hashlib.sha256(dedup_key.encode()).hexdigest()
 
@@ -141,25 +201,26 @@ def to_escalation(event: PagerDutyEvent, dedup_key: str, default: PolicyArea) ->
     refs = [
         ContentRef(
             kind="link",
-            id=(link.text or link.href)[:200],
-            url=link.href if link.href.startswith(("http://", "https://")) else None,
+            id=clip(clean(link.text or "").strip() or clean(link.href).strip() or "link", 200),
+            url=usable_url(link.href),
         )
         for link in event.links
     ]
+    client = clean(event.client or "").strip() or "PagerDuty Events v2 client"
     return EscalationIn(
         external_id=external_id(dedup_key),
-        title=alert.summary[:200],
-        description="\n".join(lines)[:20_000],
+        title=clip(clean(alert.summary).strip() or "PagerDuty event", 200),
+        description=clip(clean("\n".join(lines)), 20_000),
         policy_area=_policy_area(alert, default),
         region=region if len(region) == 2 and region.isalpha() and region.isascii() else None,
         content_refs=refs,
-        reporter=Reporter(name=(event.client or "PagerDuty Events v2 client")[:200]),
+        reporter=Reporter(name=clip(client, 200)),
         occurred_at=alert.timestamp,
     )
 
 
-async def _command(deps: Deps, principal: Principal, event: PagerDutyEvent, dedup: str) -> None:
-    esc_id = escalation_id(principal.source, external_id(dedup))
+async def _command(deps: Deps, principal: Principal, event: PagerDutyEvent, dedup: str) -> str:
+    esc_id = await command_target(deps, principal.source, external_id(dedup))
     actor, now = system_actor(principal.source), datetime.now(UTC)
     payload: BaseModel
     if event.event_action == "acknowledge":
@@ -176,16 +237,26 @@ async def _command(deps: Deps, principal: Principal, event: PagerDutyEvent, dedu
             requested_at=now,
         )
     await publish(deps, payload, esc_id)
+    return esc_id
 
 
 _EXAMPLES = {"trigger": Example(summary="PagerDuty's trigger example", value=PAGERDUTY_SAMPLE)}
 
 
 @router.post(
-    "/pagerduty",
+    ENQUEUE_PATH,
     status_code=202,
     response_model=PagerDutyAccepted,
-    responses=errors(400, 401, 403, 413, 429, 503),
+    response_model_exclude_none=True,
+    responses=_ERRORS,
+    summary="PagerDuty Events API v2 (the path stock PagerDuty clients post to)",
+)
+@router.post(
+    PATH,
+    status_code=202,
+    response_model=PagerDutyAccepted,
+    response_model_exclude_none=True,
+    responses=_ERRORS,
     summary="PagerDuty Events API v2",
 )
 async def pagerduty(
@@ -193,8 +264,9 @@ async def pagerduty(
 ) -> PagerDutyAccepted:
     """Accept a PagerDuty Events API v2 event (`trigger`, `acknowledge`, `resolve`).
 
-    Authenticates with `routing_key` = an API key (or a Bearer header). `trigger` needs
-    `escalations:write`; `acknowledge` and `resolve` need `escalations:act`.
+    Authenticates with `routing_key` = an API key (or a Bearer header, which wins).
+    `trigger` needs `escalations:write`; `acknowledge` and `resolve` need
+    `escalations:act`. Errors are PagerDuty's `{"status", "message", "errors"}`.
     """
     principal = await authenticate(request, bearer(request) or event.routing_key)
     scope = Scope.WRITE if event.event_action == "trigger" else Scope.ACT
@@ -202,8 +274,13 @@ async def pagerduty(
     deps = deps_of(request)
     dedup = event.dedup_key or uuid.uuid4().hex
     if event.event_action != "trigger":
-        await _command(deps, principal, event, dedup)
-    elif not await is_known(deps, escalation_id(principal.source, external_id(dedup))):
-        default = deps.settings.pagerduty_default_policy_area
-        await submit(deps, principal, to_escalation(event, dedup, default))
-    return PagerDutyAccepted(dedup_key=dedup)
+        return PagerDutyAccepted(dedup_key=dedup, id=await _command(deps, principal, event, dedup))
+    placed = await place(deps, principal.source, external_id(dedup))
+    if is_repeat(deps, placed):
+        return PagerDutyAccepted(dedup_key=dedup, id=placed.id)
+    escalation = to_escalation(event, dedup, deps.settings.pagerduty_default_policy_area)
+    accepted = await submit(deps, principal, escalation, placed=placed)
+    message = "Event processed" if accepted.follows is None else REFIRED
+    return PagerDutyAccepted(
+        message=message, dedup_key=dedup, id=accepted.id, follows=accepted.follows
+    )

@@ -10,9 +10,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from escalations_intake import fastpath
 from escalations_intake.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from escalations_intake.problems import problem_response
+from escalations_intake.problems import too_large
 
 BODY_LIMIT = 256 * 1024
+# Alertmanager sends a whole alert group in one body and never retries a 4xx, so a group
+# refused for its size is lost: its webhook gets room for max_alerts 200 alerts of up to
+# 20 KiB each (docs/integrations.md). Every other path keeps the API's 256 KiB.
+WIDER_LIMITS = {"/v1/integrations/alertmanager": 4 * 1024 * 1024}
 
 
 class Front:
@@ -26,9 +30,12 @@ class Front:
     and answered by ``fastpath`` when it can be; otherwise the app gets it as it came.
     """
 
-    def __init__(self, app: ASGIApp, limit: int = BODY_LIMIT) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int = BODY_LIMIT, wider: dict[str, int] = WIDER_LIMITS
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.wider = wider
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Apply the limit, answer or pass the request on, and record it."""
@@ -48,16 +55,17 @@ class Front:
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> str | None:
         """Serve the request; return the route template when the fast path answered it."""
+        limit = self.wider.get(scope["path"], self.limit)
         declared = _content_length(scope)
-        if declared is not None and declared > self.limit:
-            await self._reject(scope, receive, send)
+        if declared is not None and declared > limit:
+            await self._reject(scope, receive, send, limit)
             return None
         create = fastpath.is_create(scope)
         if declared is not None and not create:
             # The HTTP server delivers exactly the declared length: nothing to count.
             await self.app(scope, receive, send)
             return None
-        body = await self._read(scope, receive, send)
+        body = await self._read(scope, receive, send, limit)
         if body is None:
             return None
         if create and await fastpath.answer(scope, body, receive, send) is not None:
@@ -65,7 +73,7 @@ class Front:
         await self.app(scope, _replay(body, receive), send)
         return None
 
-    async def _read(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+    async def _read(self, scope: Scope, receive: Receive, send: Send, limit: int) -> bytes | None:
         """Return the whole body, or None once it was refused (413) or the client left."""
         chunks: list[bytes] = []
         seen = 0
@@ -75,17 +83,15 @@ class Front:
                 return None
             chunk = message.get("body", b"")
             seen += len(chunk)
-            if seen > self.limit:
-                await self._reject(scope, receive, send)
+            if seen > limit:
+                await self._reject(scope, receive, send, limit)
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            413, "Payload too large", f"request body exceeds {self.limit // 1024} KiB"
-        )
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = too_large(scope["path"], limit)
         await response(scope, receive, send)
 
 

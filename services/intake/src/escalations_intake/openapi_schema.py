@@ -12,8 +12,12 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from escalations_intake.field_docs import FIELD_DOCS
+from escalations_intake.integrations_alertmanager_payload import ALERT_SCHEMA, AlertmanagerAlert
 from escalations_intake.openapi_docs import ProblemDetails
 from escalations_intake.problems import PROBLEM_JSON
+
+# Postgres text cannot hold NUL: query and path parameters with one are refused (422).
+NO_NUL = "^[^\\x00]*$"
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
@@ -29,6 +33,10 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem.pop("$defs", {}))
     schemas["ProblemDetails"] = problem
+    # Read from the body one by one (so not a model FastAPI sees), referenced by name.
+    schemas[ALERT_SCHEMA] = AlertmanagerAlert.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
     for name, fields in FIELD_DOCS.items():
         for field, text in fields.items():
             prop = schemas.get(name, {}).get("properties", {}).get(field)
@@ -37,10 +45,23 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for path in spec["paths"].values():
         for operation in path.values():
             _problem_only(operation.get("responses", {}))
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] in ("path", "query"):
+                    _no_nul(parameter["schema"])
     # FastAPI's own validation error schema is never sent: validation errors are problems.
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     return spec
+
+
+def _no_nul(schema: dict[str, Any]) -> None:
+    """State that a text parameter holds no NUL, as ``query.reject_unknown_query`` enforces."""
+    if "pattern" in schema:  # stated for every option already
+        return
+    for option in schema.get("anyOf", [schema]):
+        free = not {"pattern", "enum", "format"} & set(option)
+        if option.get("type") == "string" and free:
+            option["pattern"] = NO_NUL
 
 
 def _problem_only(responses: dict[str, Any]) -> None:

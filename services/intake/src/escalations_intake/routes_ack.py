@@ -34,9 +34,12 @@ button{{font-size:1.1rem;padding:.6rem 1.4rem}}</style></head>
 """
 _HTML_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "Confirmation page", "content": {"text/html": {}}},
-    400: {"description": "Malformed link", "content": {"text/html": {}}},
     403: {"description": "Forged link (signature does not match)", "content": {"text/html": {}}},
-    404: {"description": "Links disabled, or unknown escalation", "content": {"text/html": {}}},
+    404: {
+        "description": "Malformed link (not one this server issued), links disabled, or "
+        "unknown escalation",
+        "content": {"text/html": {}},
+    },
     410: {"description": "Expired link", "content": {"text/html": {}}},
 }
 
@@ -46,8 +49,9 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
 
 
 def _status_of(error: LinkError) -> int:
+    # A malformed token names no link this server issued: 404, like any unknown path.
     text = str(error)
-    return 410 if "expired" in text else 403 if "signature" in text else 400
+    return 410 if "expired" in text else 403 if "signature" in text else 404
 
 
 def _verify(request: Request, token: str) -> AckClaim | tuple[int, str]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import AwareDatetime
 
 from escalations.core.ical import person_calendar, team_calendar
 from escalations_intake.auth import Reader
+from escalations_intake.bootstrap import Deps
 from escalations_intake.handling import deps_of
 from escalations_intake.openapi_docs import READ_ERRORS, errors
 from escalations_intake.problems import Problem
@@ -33,7 +34,8 @@ _ICS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+def window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """Return the calendar window: default a week back and eight weeks ahead; 422 if bad."""
     now = datetime.now(UTC).replace(microsecond=0)
     begin = start or now - DEFAULT_BACK
     finish = end or begin + DEFAULT_BACK + DEFAULT_AHEAD
@@ -59,10 +61,7 @@ async def team_feed(
     config = deps.config.current()
     if team not in config.teams_by_id:
         raise Problem(404, "Not found", f"team: no team '{team}' in the configuration")
-    begin, finish = _window(start, to)
-    overrides, time_off = await windows(deps, config, begin, finish)
-    body = team_calendar(config, team, begin, finish, overrides=overrides, time_off=time_off)
-    return Response(body, media_type=CALENDAR)
+    return await calendar(deps, "team", team, *window(start, to))
 
 
 @router.get(
@@ -83,7 +82,15 @@ async def person_feed(
     config = deps.config.current()
     if person not in config.people_by_id:
         raise Problem(404, "Not found", f"person: no person '{person}' in the configuration")
-    begin, finish = _window(start, to)
+    return await calendar(deps, "person", person, *window(start, to))
+
+
+async def calendar(
+    deps: Deps, kind: Literal["team", "person"], owner: str, begin: datetime, finish: datetime
+) -> Response:
+    """Return a team's or a person's shifts in [begin, finish) as iCalendar, as stored."""
+    config = deps.config.current()
     overrides, time_off = await windows(deps, config, begin, finish)
-    body = person_calendar(config, person, begin, finish, overrides=overrides, time_off=time_off)
+    render = team_calendar if kind == "team" else person_calendar
+    body = render(config, owner, begin, finish, overrides=overrides, time_off=time_off)
     return Response(body, media_type=CALENDAR)

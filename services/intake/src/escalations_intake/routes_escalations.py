@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import base64
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Body, Query, Request, Response
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
+from escalations.contracts.envelope import new_event_id
 from escalations.contracts.events import Status
+from escalations.contracts.ids import keyless_id, report_fingerprint
+from escalations.core import refire
 from escalations.core.escalation import EscalationIn, Tier
+from escalations.core.refire import Placement
 from escalations.db.models import EscalationRow, HistoryRow
+from escalations_intake import cursors
 from escalations_intake.auth import Principal, Reader, Writer
 from escalations_intake.bodies import as_core
 from escalations_intake.bootstrap import Deps
@@ -31,40 +34,102 @@ router = APIRouter(prefix="/v1/escalations", tags=["escalations"])
 Limited = Annotated[str, Query(min_length=1, max_length=100)]
 
 
-async def is_known(deps: Deps, esc_id: str) -> bool:
-    """Return whether an escalation id was accepted before (recently here, or stored)."""
-    if esc_id in deps.recent:
-        return True
-    return await deps.stored_ids.stored(esc_id)
+async def place(deps: Deps, source: str, external_id: str | None) -> Placement:
+    """Return where a report of a key goes, from its newest stored escalation (one lookup).
+
+    Open: the report merges into it. Resolved: it opens the next escalation, which follows
+    that one (docs/architecture.md, "Re-fires"). The router decides again as it stores it.
+    """
+    if external_id is None:
+        return Placement(escalation_id(source, None), 0, merge=False)
+    latest = await deps.incarnations.latest((source, external_id))
+    return refire.address(latest, partial(escalation_id, source, external_id))
 
 
-def _ask_known(deps: Deps, esc_id: str) -> asyncio.Future[bool]:
-    """Start the duplicate lookup of ``esc_id`` without a task of its own."""
-    if esc_id in deps.recent:
-        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        done.set_result(True)
-        return done
-    return deps.stored_ids.ask(esc_id)
+async def command_target(deps: Deps, source: str, external_id: str) -> str:
+    """Return the escalation an integration's acknowledge or resolve of a key acts on."""
+    latest = await deps.incarnations.latest((source, external_id))
+    return refire.command_target(latest, partial(escalation_id, source, external_id))
+
+
+def keyless(source: str, request_json: str, now: datetime, window_s: int) -> Placement:
+    """Return where a report without an external id goes: one id per body and retry window.
+
+    A client retrying after a 503 (the first attempt may be stored) reaches the same
+    escalation, where the router does not count it again; the same body in a later window
+    opens a new one (docs/architecture.md, "Retried reports").
+    """
+    window = int(now.timestamp() // window_s)
+    return Placement(keyless_id(source, report_fingerprint(source, request_json), window), 0, False)
+
+
+def is_repeat(deps: Deps, placed: Placement) -> bool:
+    """Return whether a report repeats one already accepted (stored, or here lately)."""
+    return placed.merge or placed.id in deps.recent
 
 
 async def submit(
-    deps: Deps, principal: Principal, body: EscalationIn, event_id: str | None = None
+    deps: Deps,
+    principal: Principal,
+    body: EscalationIn,
+    event_id: str | None = None,
+    placed: Placement | None = None,
 ) -> Accepted:
-    """Publish ``escalation.received``; answer once the broker has it."""
+    """Publish ``escalation.received``; answer once the broker has it.
+
+    ``placed``: where the report goes, if the caller has looked it up already (it is then
+    published there); else it is looked up while the broker takes the report.
+    """
     now = datetime.now(UTC)
-    esc_id = escalation_id(principal.source, body.external_id)
-    # The duplicate lookup runs while the broker acknowledges, so it adds no latency.
-    known = _ask_known(deps, esc_id) if body.external_id else None
-    record = received_record(esc_id, principal, body, now, event_id)
+    event_id = event_id or new_event_id()
+    timeout = deps.settings.publish_timeout_seconds
+    if placed is None and body.external_id is not None:
+        placed = await _publish_while_looking_up(
+            deps, principal, body, (principal.source, body.external_id), event_id, now
+        )
+    else:
+        request_json = body.model_dump_json()
+        window_s = deps.settings.retry_window_seconds
+        placed = placed or keyless(principal.source, request_json, now, window_s)
+        record = received_record(
+            placed.id, principal, body, now, event_id, placed.follows, request_json
+        )
+        await send_or_503(deps.producer, record, timeout)
+    duplicate = is_repeat(deps, placed)
+    deps.recent.add(placed.id)
+    return Accepted(id=placed.id, duplicate=duplicate, follows=placed.follows)
+
+
+async def _publish_while_looking_up(
+    deps: Deps,
+    principal: Principal,
+    body: EscalationIn,
+    key: tuple[str, str],
+    event_id: str,
+    now: datetime,
+) -> Placement:
+    """Publish a report to its key's generation 0 while its newest escalation is looked up.
+
+    The router walks on from generation 0 to where the report goes, so the lookup adds no
+    latency. A re-fire is published once more, with the same event id (applied once),
+    keyed by the new escalation: commands about it then queue behind it on its partition
+    (docs/architecture.md, "Re-fires").
+    """
+    id_of = partial(escalation_id, *key)
+    timeout = deps.settings.publish_timeout_seconds
+    lookup = deps.incarnations.ask(key)
     try:
-        await send_or_503(deps.producer, record, deps.settings.publish_timeout_seconds)
+        await send_or_503(
+            deps.producer, received_record(id_of(0), principal, body, now, event_id), timeout
+        )
     except BaseException:
-        if known is not None:
-            known.cancel()
+        lookup.cancel()
         raise
-    duplicate = await known if known is not None else False
-    deps.recent.add(esc_id)
-    return Accepted(id=esc_id, duplicate=duplicate)
+    placed = refire.address(await lookup, id_of)
+    if placed.follows is not None:
+        record = received_record(placed.id, principal, body, now, event_id, placed.follows)
+        await send_or_503(deps.producer, record, timeout)
+    return placed
 
 
 @router.post(
@@ -82,8 +147,14 @@ async def create(
 ) -> Response:
     """Accept an escalation; `202` once the event broker has it (`acks=all`).
 
-    The id is derived from `(source, external_id)`: a repeat returns the same id with
-    `duplicate: true` and counts as an extra report. Needs scope `escalations:write`.
+    The id is derived from `(source, external_id)`: a repeat while the escalation is open
+    returns the same id with `duplicate: true` and counts as an extra report. Once it is
+    resolved, a repeat opens a new escalation that follows it: a new `id`, `duplicate:
+    false` and `follows` naming the resolved one. A retry of the same body from the same
+    source within the retry window (10 min; e.g. after a `503`, when the first attempt may
+    have been stored) is recognised and never counted as a second report; without an
+    `external_id` the id is derived from the body and the window, so the retry gets the
+    same id. Needs scope `escalations:write`.
     """
     deps = deps_of(request)
     return await accept(
@@ -121,26 +192,10 @@ async def read(escalation_id: str, _: Reader, request: Request) -> EscalationVie
     return to_view(row, list(history))
 
 
-def _encode_cursor(row: EscalationRow) -> str:
-    raw = orjson.dumps([row.created_at.isoformat(), row.id])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        created, esc_id = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        at = datetime.fromisoformat(created)
-        if at.utcoffset() is None:
-            raise ValueError("naive")
-        return at, str(esc_id)
-    except (ValueError, TypeError) as exc:
-        raise Problem(400, "Invalid cursor", "cursor: not a cursor returned by this API") from exc
-
-
 @router.get(
     "",
     response_model=EscalationPage,
-    responses=errors(400, *READ_ERRORS),
+    responses=errors(*READ_ERRORS),
     summary="List escalations",
 )
 async def list_escalations(
@@ -152,7 +207,12 @@ async def list_escalations(
     owner: Annotated[Limited | None, Query(description="Only this owner (person id)")] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size")] = 50,
     cursor: Annotated[
-        str | None, Query(max_length=500, description="`next_cursor` of the previous page")
+        str | None,
+        Query(
+            pattern=cursors.PATTERN,
+            description="`next_cursor` of the previous page: a position "
+            "`<created_at in µs since 1970>.<escalation id>`; the page holds what is older",
+        ),
     ] = None,
 ) -> EscalationPage:
     """List escalations newest first, filtered, with cursor pagination.
@@ -165,7 +225,7 @@ async def list_escalations(
         if value is not None:
             stmt = stmt.where(getattr(EscalationRow, column) == value)
     if cursor is not None:
-        created, last_id = _decode_cursor(cursor)
+        created, last_id = cursors.decode(cursor)
         stmt = stmt.where(
             or_(
                 col(EscalationRow.created_at) < created,
@@ -178,5 +238,6 @@ async def list_escalations(
     page = rows[:limit]
     items = [to_view(r, []) for r in page]
     return EscalationPage(
-        items=items, next_cursor=_encode_cursor(page[-1]) if len(rows) > limit else None
+        items=items,
+        next_cursor=cursors.encode(page[-1].created_at, page[-1].id) if len(rows) > limit else None,
     )

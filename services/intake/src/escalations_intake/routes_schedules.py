@@ -11,7 +11,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from escalations.contracts.events import OverrideRequested, TimeOffRequested
 from escalations.core.config import Config
-from escalations.core.escalation import stripped
+from escalations.core.escalation import NUL_FREE, stripped
 from escalations.core.schedules import oncall
 from escalations_intake.auth import Principal, Reader, Scheduler
 from escalations_intake.bodies import Timestamp
@@ -61,7 +61,10 @@ class TimeOffBody(_Window):
 
     reason: (
         Annotated[
-            str, Field(max_length=500, description="Shown in the history"), AfterValidator(stripped)
+            str,
+            Field(max_length=500, description="Shown in the history"),
+            NUL_FREE,
+            AfterValidator(stripped),
         ]
         | None
     ) = None
@@ -84,7 +87,8 @@ def _check_window(body: _Window, longest: timedelta) -> None:
         raise Problem(422, "Invalid request", f"end: window longer than {longest.days} days")
 
 
-def _team(config: Config, team: str) -> None:
+def known_team(config: Config, team: str) -> None:
+    """Raise 404 unless ``team`` is in the configuration."""
     if team not in config.teams_by_id:
         raise Problem(404, "Not found", f"team: no team '{team}' in the configuration")
 
@@ -109,7 +113,7 @@ async def add_override(
     """
     deps = deps_of(request)
     config = deps.config.current()
-    _team(config, team)
+    known_team(config, team)
     known_person(config, body.person, "person")
     _check_window(body, MAX_OVERRIDE)
 
@@ -222,7 +226,7 @@ async def who_is_on_call(
     """
     deps = deps_of(request)
     config = deps.config.current()
-    _team(config, team)
+    known_team(config, team)
     when = at or datetime.now(UTC)
     overrides, time_off = await windows(deps, config, when, when + timedelta(microseconds=1))
     levels = oncall(config, team, when, overrides=overrides, time_off=time_off)

@@ -1,14 +1,19 @@
-"""Read the overrides and time off the router stored, as domain-core objects."""
+"""Read what the router stored about schedules: overrides, time off, their history."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 
 from escalations.core.config import Config
 from escalations.core.config_schedule import Override, TimeOff
+from escalations.db.live_state import Fetcher
 from escalations.db.models import OverrideRow, TimeOffRow
+from escalations.db.models_schedule import ScheduleHistoryRow
 from escalations_intake.bootstrap import Deps
 
 
@@ -47,3 +52,66 @@ async def windows(
             if r.person in people
         ],
     )
+
+
+@asynccontextmanager
+async def live_reader(deps: Deps) -> AsyncIterator[Fetcher]:
+    """Yield the driver connection under one pooled connection, in one read-only snapshot.
+
+    The router reads its state with plain asyncpg statements (``escalations.db.live_state``);
+    reading through the same statements here keeps a simulation's inputs the router's.
+    """
+    async with deps.engine.connect() as connection:
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        async with driver.transaction(isolation="repeatable_read", readonly=True):
+            yield driver
+
+
+async def override_rows(
+    deps: Deps, team: str, start: datetime, end: datetime | None
+) -> list[OverrideRow]:
+    """Return a team's stored overrides overlapping [start, end) (no end: all later ones)."""
+    query = select(OverrideRow).where(OverrideRow.team == team, col(OverrideRow.end_at) > start)
+    if end is not None:
+        query = query.where(col(OverrideRow.start_at) < end)
+    async with deps.sessions() as session:
+        found = await session.exec(query.order_by(col(OverrideRow.start_at), col(OverrideRow.id)))
+        return list(found.all())
+
+
+async def time_off_rows(
+    deps: Deps, person: str, start: datetime, end: datetime | None
+) -> list[TimeOffRow]:
+    """Return a person's stored time off overlapping [start, end) (no end: all later ones)."""
+    query = select(TimeOffRow).where(TimeOffRow.person == person, col(TimeOffRow.end_at) > start)
+    if end is not None:
+        query = query.where(col(TimeOffRow.start_at) < end)
+    async with deps.sessions() as session:
+        found = await session.exec(query.order_by(col(TimeOffRow.start_at), col(TimeOffRow.id)))
+        return list(found.all())
+
+
+async def override_row(deps: Deps, override_id: str) -> OverrideRow | None:
+    """Return one stored override by id."""
+    async with deps.sessions() as session:
+        return await session.get(OverrideRow, override_id)
+
+
+async def time_off_row(deps: Deps, time_off_id: str) -> TimeOffRow | None:
+    """Return one stored time off by id."""
+    async with deps.sessions() as session:
+        return await session.get(TimeOffRow, time_off_id)
+
+
+async def history_rows(
+    deps: Deps, *, team: str | None = None, person: str | None = None, limit: int = 100
+) -> list[ScheduleHistoryRow]:
+    """Return the newest schedule changes of a team (its overrides) or of a person."""
+    query = select(ScheduleHistoryRow)
+    if team is not None:
+        query = query.where(ScheduleHistoryRow.team == team)
+    if person is not None:
+        query = query.where(ScheduleHistoryRow.person == person)
+    order = (col(ScheduleHistoryRow.at).desc(), col(ScheduleHistoryRow.id).desc())
+    async with deps.sessions() as session:
+        return list((await session.exec(query.order_by(*order).limit(limit))).all())

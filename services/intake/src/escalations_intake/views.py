@@ -18,6 +18,11 @@ class Accepted(BaseModel):
     id: str
     status: Status = Status.RECEIVED
     duplicate: bool = False
+    follows: str | None = Field(
+        None,
+        description="Set when the key's escalation was resolved: this report opened a new "
+        "escalation (`id`) that follows that one",
+    )
 
 
 class Reason(BaseModel):
@@ -61,6 +66,12 @@ class EscalationView(EscalationIn):
     level: int
     deadlines: Deadlines
     reports: int
+    follows: str | None = Field(
+        None, description="The resolved escalation of the same key this one followed"
+    )
+    followed_by: str | None = Field(
+        None, description="The escalation the same key opened after this one was resolved"
+    )
     history: list[HistoryEntry]
     assignment: dict[str, Any] | None = Field(
         None, description="Decision record: candidates considered and why each was chosen or not"
@@ -93,6 +104,8 @@ def to_view(row: EscalationRow, history: list[HistoryRow]) -> EscalationView:
             regulatory_deadline=row.regulatory_deadline,
         ),
         reports=row.reports,
+        follows=row.follows,
+        followed_by=row.followed_by,
         history=[
             HistoryEntry(
                 at=h.at,

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from escalations.core.assignment import PersonHistory
-from escalations_router.db import Connection, Record
+from escalations.db.live_state import histories_of, read_load
+from escalations_router.db import Connection
 
 # Exposure only matters against the cap (single digits); keep a bounded tail of stamps.
 MAX_STAMPS = 100
@@ -98,18 +99,9 @@ _LOCK = (
 )
 
 
-_READ = (
-    "SELECT person, last_assigned_at, open_count, graphic_at FROM router_person_load "
-    "WHERE person = ANY($1::text[])"
-)
-
-
 async def read_people(connection: Connection, people: Iterable[str]) -> dict[str, PersonHistory]:
     """Load these people without locking them (missing people are left out)."""
-    wanted = sorted(set(people))
-    if not wanted:
-        return {}
-    return _histories(await connection.fetch(_READ, wanted))
+    return await read_load(connection, people)
 
 
 async def lock_people(connection: Connection, people: Iterable[str]) -> dict[str, PersonHistory]:
@@ -117,15 +109,4 @@ async def lock_people(connection: Connection, people: Iterable[str]) -> dict[str
     wanted = sorted(set(people))
     if not wanted:
         return {}
-    return _histories(await connection.fetch(_LOCK, wanted))
-
-
-def _histories(records: Iterable[Record]) -> dict[str, PersonHistory]:
-    return {
-        record["person"]: PersonHistory(
-            last_assigned_at=record["last_assigned_at"],
-            open_count=record["open_count"],
-            graphic_at=tuple(map(datetime.fromisoformat, record["graphic_at"])),
-        )
-        for record in records
-    }
+    return histories_of(await connection.fetch(_LOCK, wanted))
