@@ -6,8 +6,10 @@ env prefix, and builds everything from one settings object at start-up.
 
 from __future__ import annotations
 
+import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -70,14 +72,39 @@ S = TypeVar("S", bound=CommonSettings)
 
 
 def load_service(service: str, factory: Callable[[], S]) -> tuple[S, Config] | None:
-    """Read a service's settings and its configuration file; print why not and return None."""
+    """Read a service's settings, set up its JSON logs, and load its configuration file.
+
+    The configuration's coverage warnings (times a team has nobody on duty in the year from
+    now) are logged. Prints why not and returns None when settings or configuration are bad.
+    """
     # Imported here: the core's config loader is only needed once a service starts.
     from escalations.core.config import ConfigError, load_config
+    from escalations.logs import configure_logging
 
     try:
         settings = factory()
-        config = load_config(settings.config_path).config
+        configure_logging(service, settings.log_level)
+        loaded = load_config(settings.config_path, coverage_from=datetime.now(UTC))
     except (ValidationError, ConfigError) as exc:
         print(f"{service}: cannot start:\n{exc}", file=sys.stderr)
         return None
-    return settings, config
+    log_warnings(service, settings.config_path, loaded.warnings)
+    return settings, loaded.config
+
+
+def log_coverage(service: str, path: Path) -> None:
+    """Log the coverage warnings of the configuration at ``path``, from now on, if it loads."""
+    from escalations.core.config import ConfigError, load_config
+
+    try:
+        loaded = load_config(path, coverage_from=datetime.now(UTC))
+    except ConfigError:
+        return  # the service's own start-up reports every mistake
+    log_warnings(service, path, loaded.warnings)
+
+
+def log_warnings(service: str, path: Path, warnings: Iterable[object]) -> None:
+    """Log each configuration warning (a coverage gap, say) as one line at start-up."""
+    log = logging.getLogger(service)
+    for warning in warnings:
+        log.warning("configuration %s: %s", path, warning)

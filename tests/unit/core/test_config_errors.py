@@ -257,9 +257,11 @@ def test_yaml_syntax_error_names_the_line() -> None:
     with pytest.raises(ConfigError) as caught:
         loads_config("people:\n  - {id: ann\nteams: []\n", source="x.yaml")
     assert (
-        "1 problem(s) in x.yaml:\n  - (top level): x.yaml: YAML syntax error at line 3, "
-        "column 6: expected ',' or '}', but got ':'"
+        "1 problem(s) in x.yaml:\n  - line 3: (top level): YAML syntax error at column 6: "
+        "expected ',' or '}', but got ':'; check the indentation and brackets there, and "
+        "quote values that contain ': ' or ' #'"
     ) == str(caught.value)
+    assert 3 == caught.value.issues[0].line
 
 
 def test_duplicate_yaml_keys_are_errors() -> None:
@@ -328,3 +330,15 @@ def test_error_message_lists_every_issue() -> None:
         "  - line 13: teams[0].lead: unknown person 'zed'\n"
         "  - line 21: routing.default_team: unknown team 'nope'"
     ) == str(caught.value)
+
+
+def test_an_unknown_key_with_brackets_is_named_not_a_crash() -> None:
+    """A key like ``a[0]`` (pydantic's own location syntax) is reported as written."""
+    text = people_yaml() + LAYER + 'routing: {default_team: t, "rules[0]": []}\n'
+    with pytest.raises(ConfigError) as caught:
+        loads_config(text)
+    (issue,) = caught.value.issues
+    assert ("routing.rules[0]", True) == (
+        issue.path,
+        issue.message.startswith("unknown field 'rules[0]' (did you mean 'rules'?)"),
+    )

@@ -12,6 +12,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from escalations.logs import configure_logging
+from escalations.settings import log_coverage
 from escalations_intake.settings import IntakeSettings
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -25,6 +26,7 @@ def main() -> int:
         print(f"intake: invalid settings:\n{exc}", file=sys.stderr)
         return 2
     configure_logging("intake", settings.log_level)
+    log_coverage("intake", settings.config_path)  # once, not per worker
     options = {
         "host": settings.host,
         "port": settings.port,

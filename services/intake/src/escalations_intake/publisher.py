@@ -13,6 +13,7 @@ from prometheus_client import Counter
 from escalations.contracts.codec import topic_of
 from escalations.contracts.envelope import Envelope, encode
 from escalations.kafka import CONTENT_TYPE
+from escalations.logs import log_context
 from escalations_intake.metrics import EVENTS_PUBLISHED, PUBLISH_FAILURES
 from escalations_intake.problems import Problem
 
@@ -57,27 +58,29 @@ async def send_or_503(
     broker later. Retrying with the same ``Idempotency-Key`` reuses the event id, so the
     router applies it once either way.
     """
-    try:
-        # A timeout scope, not wait_for: no extra task per request.
-        async with asyncio.timeout(timeout_s):
-            await producer.send_and_wait(
-                record.topic, value=record.value, key=record.subject.encode(), headers=_HEADERS
-            )
-    except (KafkaError, TimeoutError) as exc:
-        _child(PUBLISH_FAILURES, record.event_type).inc()
-        log.warning(
-            "publish failed: %s",
-            exc,
-            extra={"escalation_id": record.subject, "event_id": record.event_id},
-        )
-        raise Problem(
-            503,
-            "Event store unavailable",
-            "the event broker did not acknowledge the event in time; retry later "
-            "(with the same Idempotency-Key to make the retry exact)",
-            {"Retry-After": RETRY_AFTER_S},
-        ) from exc
+    # Every line logged while the event is published carries its ids (docs/operations.md).
+    with log_context(escalation_id=record.subject, event_id=record.event_id):
+        try:
+            # A timeout scope, not wait_for: no extra task per request.
+            async with asyncio.timeout(timeout_s):
+                await producer.send_and_wait(
+                    record.topic, value=record.value, key=record.subject.encode(), headers=_HEADERS
+                )
+        except (KafkaError, TimeoutError) as exc:
+            _child(PUBLISH_FAILURES, record.event_type).inc()
+            log.warning("publish failed: %s", exc)
+            raise _unavailable() from exc
     _child(EVENTS_PUBLISHED, record.event_type).inc()
+
+
+def _unavailable() -> Problem:
+    return Problem(
+        503,
+        "Event store unavailable",
+        "the event broker did not acknowledge the event in time; retry later "
+        "(with the same Idempotency-Key to make the retry exact)",
+        {"Retry-After": RETRY_AFTER_S},
+    )
 
 
 _CHILDREN: dict[tuple[int, str], Counter] = {}

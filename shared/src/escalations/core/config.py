@@ -28,7 +28,7 @@ from escalations.core.config_schedule import (
 )
 from escalations.core.config_team import Team, TeamChat
 from escalations.core.config_types import FROZEN, suggest
-from escalations.core.config_yaml import line_of, read_yaml, translate
+from escalations.core.config_yaml import YamlSyntaxError, line_of, read_yaml, translate
 from escalations.core.priority_config import PriorityConfig
 from escalations.core.routing import RoutingConfig
 
@@ -187,8 +187,8 @@ def loads_config(
     """Validate configuration YAML given as text (issues carry line numbers)."""
     try:
         data, lines, duplicates = read_yaml(text, source)
-    except ValueError as error:
-        raise ConfigError([ConfigIssue((), str(error))], source) from None
+    except YamlSyntaxError as error:
+        raise ConfigError([ConfigIssue((), str(error), line=error.line)], source) from None
     return _parse(data, coverage_from, source, lines, duplicates)
 
 

@@ -24,6 +24,14 @@ _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _IDENTIFIER_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 
 
+class YamlSyntaxError(ValueError):
+    """The text is not YAML; ``line`` is where the parser gave up, when it knows."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 class ConfigLoader(yaml.SafeLoader):
     """A safe loader with YAML 1.2 style ints and booleans that records duplicate keys."""
 
@@ -55,8 +63,14 @@ ConfigLoader.add_constructor("tag:yaml.org,2002:map", _mapping)
 
 
 def read_yaml(text: str, name: str) -> tuple[Any, dict[Loc, int], list[ConfigIssue]]:
-    """Parse YAML text; return the data, a map of path -> line, and duplicate-key issues."""
-    loader = ConfigLoader(text)
+    """Parse YAML text; return the data, a map of path -> line, and duplicate-key issues.
+
+    Raises ``YamlSyntaxError`` (a ``ValueError``) when the text is not YAML.
+    """
+    try:
+        loader = ConfigLoader(text)
+    except yaml.YAMLError as error:  # a control character is refused before parsing starts
+        raise _syntax_error(error, name) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -74,11 +88,15 @@ def read_yaml(text: str, name: str) -> tuple[Any, dict[Loc, int], list[ConfigIss
     return data, lines, duplicates
 
 
-def _syntax_error(error: yaml.YAMLError, name: str) -> ValueError:
+def _syntax_error(error: yaml.YAMLError, name: str) -> YamlSyntaxError:
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
-    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else name
-    return ValueError(f"{name}: YAML syntax error at {where}: {problem}")
+    where = f" at column {mark.column + 1}" if mark is not None else ""
+    return YamlSyntaxError(
+        f"YAML syntax error{where}: {problem}; check the indentation and brackets there, "
+        "and quote values that contain ': ' or ' #'",
+        mark.line + 1 if mark is not None else None,
+    )
 
 
 def _collect_lines(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
@@ -108,6 +126,8 @@ def translate(error: ValidationError, prefix: Loc, model: type[BaseModel]) -> li
         if detail["type"] == "too_short" and detail.get("input"):
             continue  # pydantic adds this when items failed; the item errors say why
         loc = tuple(part for part in detail["loc"] if not _is_internal(part))
+        if detail["type"] == "extra_forbidden" and detail["loc"][-1:] != loc[-1:]:
+            loc = (*loc, detail["loc"][-1])  # the unknown key as written, '[' and all
         issues.append(ConfigIssue((*prefix, *loc), _message(detail, loc, model)))
     return issues
 
