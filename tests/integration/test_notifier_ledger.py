@@ -69,17 +69,19 @@ async def test_sent_rows_are_never_claimed_again(
     )  # fmt: skip
 
 
-async def test_quiet_hours_skips_are_recorded(
+async def test_quiet_hours_holds_are_recorded_with_their_release(
     ledger_engine: AsyncEngine, ledger_of: Callable[[float], Ledger]
 ) -> None:
-    """A skipped message gets a final row with the reason, and is never sent."""
+    """A held message gets a row with the reason and its release instant, and is not owned."""
     ledger = ledger_of(60)
-    claimed = await ledger.claim([], [(msg("e1"), "quiet hours 22:00-07:00 UTC")])
+    release = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+    claimed = await ledger.claim([], [(msg("e1"), "quiet hours 22:00-07:00 UTC", release)])
     async with ledger_engine.connect() as conn:
-        row = (await conn.execute(text("SELECT status, last_error FROM deliveries"))).one()
-    expected = ("skipped", "quiet hours 22:00-07:00 UTC")
+        sql = text("SELECT status, last_error, next_attempt_at FROM deliveries")
+        row = (await conn.execute(sql)).one()
+    expected = ("held", "quiet hours 22:00-07:00 UTC", release)
     assert ({("e1", "ana", "pagerduty")}, frozenset(), expected) == (
-        set(claimed.skipped), claimed.owned, tuple(row),
+        set(claimed.held), claimed.owned, tuple(row),
     )  # fmt: skip
 
 

@@ -67,12 +67,23 @@ def make_producer(
     )
 
 
-def make_consumer(bootstrap: str, group_id: str, client_id: str, *topics: str) -> AIOKafkaConsumer:
-    """Return a consumer with manual commits that starts from the earliest uncommitted record."""
+def make_consumer(
+    bootstrap: str,
+    group_id: str,
+    client_id: str,
+    *topics: str,
+    group_instance_id: str | None = None,
+) -> AIOKafkaConsumer:
+    """Return a consumer with manual commits that starts from the earliest uncommitted record.
+
+    ``group_instance_id`` makes it a static member: restarted under the same id, it gets
+    its partitions back at once instead of after the group's session timeout.
+    """
     return AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap,
         group_id=group_id,
+        group_instance_id=group_instance_id,
         client_id=client_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from escalations.outages import Outages
+
 log = logging.getLogger(__name__)
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -44,19 +46,30 @@ async def run_checks(checks: Mapping[str, ReadinessCheck]) -> dict[str, str]:
     return dict(zip(names, results, strict=True))
 
 
-def health_app(checks: Mapping[str, ReadinessCheck]) -> Starlette:
-    """Return an app serving /healthz, /readyz and /metrics."""
+def health_app(
+    checks: Mapping[str, ReadinessCheck],
+    info: Mapping[str, Callable[[], object]] | None = None,
+    outages: Outages | None = None,
+) -> Starlette:
+    """Return an app serving /healthz, /readyz and /metrics.
+
+    ``info`` adds fields to the readiness answer that do not decide it (say, the outcome of
+    the last configuration reload). ``outages`` are the dependencies the service's loops
+    cannot reach: while there is one, the answer is 503 and ``outages`` names it.
+    """
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
         results = await run_checks(checks)
-        ready = all(v == "ok" for v in results.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not_ready", "checks": results},
-            status_code=200 if ready else 503,
-        )
+        out = outages.status() if outages is not None else {}
+        ready = all(v == "ok" for v in results.values()) and not out
+        body: dict[str, object] = {"status": "ready" if ready else "not_ready", "checks": results}
+        if outages is not None:
+            body["outages"] = out
+        body.update((name, describe()) for name, describe in (info or {}).items())
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     async def metrics(_: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -28,7 +28,12 @@ def fragile(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     """An intake whose broker the test may stop; it waits at most 2 s for the broker."""
     kafka = own_kafka()
     try:
-        extra = {"INTAKE_PUBLISH_TIMEOUT_SECONDS": str(TIMEOUT_S), "INTAKE_WORKERS": "1"}
+        extra = {
+            "INTAKE_PUBLISH_TIMEOUT_SECONDS": str(TIMEOUT_S),
+            "INTAKE_WORKERS": "1",
+            # A day: the retry test's attempts never straddle a window boundary (but at 00:00).
+            "INTAKE_RETRY_WINDOW_SECONDS": "86400",
+        }
         running = start_intake(stack, kafka, tmp_path_factory.mktemp("outage"), extra)
         try:
             yield running
@@ -80,3 +85,33 @@ def test_outage_answers_503_then_recovers_without_losing_accepted_events(fragile
 
     stored = {e["subject"] for e in fragile.events()}
     assert set() == set(accepted) - stored, "an event answered 202 is missing from the topic"
+
+
+def test_a_retry_after_a_real_503_goes_where_the_unconfirmed_attempt_went(
+    fragile: Intake,
+) -> None:
+    """503 while down, then 202: every attempt on the topic has the retry's id and fingerprint."""
+    body = {**ESCALATION, "title": f"<b>retried</b> after a 503 {uuid.uuid4()}\x07"}
+    headers = {"Authorization": f"Bearer {fragile.admin_key}"}
+    fragile.kafka.stop_kafka()
+    try:
+        refused = httpx.post(f"{fragile.base_url}/v1/escalations", json=body, headers=headers)
+        assert int(problem(refused, 503) and refused.headers["retry-after"]) >= 1
+    finally:
+        fragile.kafka.start_kafka()
+
+    def retried() -> httpx.Response | None:
+        answer = httpx.post(
+            f"{fragile.base_url}/v1/escalations", json=body, headers=headers, timeout=30
+        )
+        return answer if answer.status_code == 202 else None
+
+    accepted = wait_for(retried, timeout=60, what="a 202 for the retry").json()
+    events = wait_for(
+        lambda: [e for e in fragile.events() if e["data"]["request"]["title"] == body["title"]],
+        what="the retry on the topic",
+    )
+    assert {accepted["id"]} == {e["subject"] for e in events}
+    assert {accepted["id"]} == {e["data"]["escalation_id"] for e in events}
+    assert 1 == len({e["data"]["fingerprint"] for e in events})
+    assert len(events) == len({e["id"] for e in events}), "each attempt is an event of its own"

@@ -49,10 +49,14 @@ class NotifierUnderTest:
 
     def start(self) -> None:
         """Start the process and wait until it is ready."""
+        services.wait_ready([self.launch()])
+
+    def launch(self) -> services.Process:
+        """Start the process without waiting for it."""
         ports = services.Ports(intake=1, router=1, notifier=self.http_port, inbox=1)
         env = services.service_env(self.env, ports)
         self.proc = services.start(env, ports, self.folder / "logs", ["notifier"])[0]
-        services.wait_ready([self.proc])
+        return self.proc
 
     def stop(self) -> None:
         """SIGTERM the process and wait."""
@@ -68,8 +72,13 @@ class NotifierUnderTest:
         self.proc = None
 
     def log(self) -> str:
-        """Return the end of the notifier's log."""
+        """Return the end of the notifier's log (its last 20 lines, for messages)."""
         return tail(self.folder / "logs" / "notifier.log")
+
+    def whole_log(self) -> str:
+        """Return the notifier's whole log (the desk's is shared by every test of the package)."""
+        path = self.folder / "logs" / "notifier.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def metrics(self) -> str:
         """Return the /metrics text."""

@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -37,6 +38,8 @@ class Request:
     body: bytes
     status: int
     signed: bool | None
+    # When it arrived (time.monotonic()): the fault-injection tests measure recovery by it.
+    at: float = field(default_factory=time.monotonic)
 
     def json(self) -> Any:
         """Return the body parsed as JSON."""
@@ -52,6 +55,9 @@ class HttpReceiver:
     requests: list[Request] = field(default_factory=list)
     script: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Called with each request's path after it is recorded and before it is answered (a
+    # test may stop Postgres or kill the notifier there: between a send and its record).
+    hook: Callable[[str], None] | None = None
 
     def start(self) -> HttpReceiver:
         """Start serving in a daemon thread."""
@@ -73,6 +79,8 @@ class HttpReceiver:
                     receiver.requests.append(
                         Request(self.path, dict(self.headers), body, status, signed)
                     )
+                if receiver.hook is not None:
+                    receiver.hook(self.path)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

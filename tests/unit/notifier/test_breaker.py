@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from escalations_notifier.breaker import Breakers, State
 
 
@@ -83,3 +85,35 @@ def test_endpoints_are_independent() -> None:
         b.allow("webhook", "https://dead"), b.allow("webhook", "https://alive"),
         b.open_count("webhook"),
     )  # fmt: skip
+
+
+def test_the_open_period_is_capped_so_a_recovered_endpoint_is_probed_soon() -> None:
+    """1 s, then 2, then 3, 3, 3: failed probes never push the next one past the cap."""
+    clock = Clock()
+    b = Breakers(failures=1, open_seconds=1.0, clock=clock, max_open_seconds=3.0)
+    waits = []
+    b.failure("webhook", "h")
+    for _ in range(4):
+        waits.append(b.allow("webhook", "h"))
+        clock.now += 10
+        assert b.allow("webhook", "h") is None  # the probe
+        b.failure("webhook", "h")
+    assert [1.0, 2.0, 3.0, 3.0] == waits
+
+
+def test_success_says_whether_it_closed_a_circuit() -> None:
+    """The probe's success reports the close (to wake waiting retries); a plain one does not."""
+    clock = Clock()
+    b = _breakers(clock)
+    plain = b.success("webhook", "h")
+    for _ in range(3):
+        b.failure("webhook", "h")
+    clock.now += 10
+    b.allow("webhook", "h")
+    assert (False, True, False) == (plain, b.success("webhook", "h"), b.success("webhook", "h"))
+
+
+def test_a_cap_below_the_first_open_period_is_refused() -> None:
+    """A longest open period shorter than the first one is a configuration mistake."""
+    with pytest.raises(ValueError, match=r"longest open period \(2 s\) is shorter than its first"):
+        Breakers(failures=1, open_seconds=5.0, max_open_seconds=2.0)

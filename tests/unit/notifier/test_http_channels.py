@@ -251,3 +251,18 @@ async def test_connections_are_kept_alive_and_capped_per_endpoint(
     await asyncio.gather(*(adapter.send(message) for _ in range(10)))
     await asyncio.gather(*(adapter.send(message) for _ in range(10)))
     assert (20, 2, 2) == (len(state.requests), state.most_in_flight, len(set(state.peers)))
+
+
+@pytest.mark.parametrize("redelivery", [False, True])
+async def test_webhook_marks_a_redelivery_and_only_a_redelivery(
+    receiver: tuple[Receiver, TestServer], clients: HttpClients, redelivery: bool
+) -> None:
+    """A re-send after an unknown outcome carries X-Escalation-Redelivery: 1 and the same id."""
+    state, server = receiver
+    adapter, message = _channel("webhook", _base(server), clients)
+    await adapter.send(replace(message, redelivery=redelivery))
+    headers, _ = state.requests[0]
+    expected = "1" if redelivery else None
+    assert (expected, message.event_id) == (
+        headers.get("X-Escalation-Redelivery"), headers["X-Escalation-Event-Id"],
+    )  # fmt: skip

@@ -3,7 +3,10 @@
 While a breaker is open no message is sent to its endpoint: deliveries are handed to the
 ledger's retry queue to wait, instead of hammering a server that is down. After the open
 period one probe goes through (half-open); its success closes the breaker, its failure
-opens it again for twice as long (up to ``MAX_BACKOFF`` times the base).
+opens it again for twice as long, up to ``max_open_seconds``. That cap is the longest a
+recovered endpoint waits before a probe finds it back (docs/architecture.md: with the
+defaults, 1 s doubling to 3 s), and ``success`` reports the close so that the messages
+waiting for the endpoint are made due at once.
 """
 
 from __future__ import annotations
@@ -41,9 +44,18 @@ class Breakers:
         open_seconds: float,
         clock: Callable[[], float] = time.monotonic,
         on_change: Callable[[str, int], None] | None = None,
+        max_open_seconds: float | None = None,
     ) -> None:
         self._threshold = failures
         self._open_seconds = open_seconds
+        self._max_open = (
+            open_seconds * MAX_BACKOFF if max_open_seconds is None else max_open_seconds
+        )
+        if self._max_open < open_seconds:
+            raise ValueError(
+                f"a breaker's longest open period ({self._max_open:g} s) is shorter "
+                f"than its first ({open_seconds:g} s)"
+            )
         self._clock = clock
         self._on_change = on_change
         self._breakers: dict[tuple[str, str], _Breaker] = {}
@@ -64,24 +76,25 @@ class Breakers:
         # Open, or half-open with the probe in flight: come back when the probe has answered.
         return max(breaker.open_until - now, min(1.0, self._open_seconds))
 
-    def success(self, channel: str, endpoint: str) -> None:
-        """Record a delivered message: the breaker closes."""
+    def success(self, channel: str, endpoint: str) -> bool:
+        """Record a delivered message: the breaker closes; return whether it was not closed."""
         breaker = self._breakers.get((channel, endpoint))
         if breaker is None:
-            return
+            return False
         was_open = breaker.state is not State.CLOSED
         breaker.state, breaker.failures, breaker.open_for = State.CLOSED, 0, 0.0
         if was_open:
             self._changed(channel)
+        return was_open
 
     def failure(self, channel: str, endpoint: str) -> None:
         """Record a failure the endpoint is to blame for; open after enough in a row."""
         breaker = self._breakers.setdefault((channel, endpoint), _Breaker())
         breaker.failures += 1
         if breaker.state is State.HALF_OPEN:
-            breaker.open_for = min(breaker.open_for * 2, self._open_seconds * MAX_BACKOFF)
+            breaker.open_for = min(breaker.open_for * 2, self._max_open)
         elif breaker.state is State.CLOSED and breaker.failures >= self._threshold:
-            breaker.open_for = self._open_seconds
+            breaker.open_for = min(self._open_seconds, self._max_open)
         else:
             return
         breaker.state = State.OPEN

@@ -11,6 +11,10 @@ then sent while the loop goes on fetching.
 Offsets are committed up to the last batch before which every batch is claimed: from the
 claim on the ledger holds a batch (a crash leaves its rows to the retry loop), and a batch
 read again after a crash finds its rows and sends nothing twice.
+
+A claim that fails on a database error is tried again with backoff (the batch and every
+later one wait; nothing is committed meanwhile), and so are broker errors of the fetch and
+the offset commit: an outage is reported, never fatal (``escalations.outages``).
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import CommitFailedError
+from aiokafka.errors import CommitFailedError, KafkaError
 
+from escalations.db.held import DATABASE_ERRORS
+from escalations.outages import KAFKA, POSTGRES, Backoff, Outages, pause
 from escalations_notifier import metrics
-from escalations_notifier.consumer import Notifier, Prepared, Record
+from escalations_notifier.consumer import ClaimedBatch, Notifier, Prepared, Record
 from escalations_notifier.ledger import CONCURRENT_CLAIMS
 
 log = logging.getLogger(__name__)
@@ -50,8 +56,17 @@ class _Batch:
 class Flow:
     """The batches between fetch and delivered, and the offsets that are safe to commit."""
 
-    def __init__(self, notifier: Notifier, claims: int, budget: int) -> None:
+    def __init__(
+        self,
+        notifier: Notifier,
+        claims: int,
+        budget: int,
+        outages: Outages | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> None:
         self._notifier = notifier
+        self._outages = outages or Outages()
+        self._stop = stop or asyncio.Event()
         self._claims = claims
         self._budget = budget
         self._batches: set[_Batch] = set()
@@ -88,8 +103,25 @@ class Flow:
         await asyncio.gather(*(b.task for b in self._batches), return_exceptions=True)
         self.check()
 
+    async def _claim(self, prepared: Prepared) -> ClaimedBatch:
+        """Claim a batch, retrying database errors with backoff until it succeeds or stops."""
+        backoff, again = Backoff(), False
+        while True:
+            try:
+                claim = self._notifier.claim
+                result = await (claim(prepared, again=True) if again else claim(prepared))
+            except DATABASE_ERRORS as exc:
+                self._outages.failed(POSTGRES, "claim", exc)
+                if self._stop.is_set():
+                    raise
+                again = True
+                await pause(backoff.next(), self._stop)
+                continue
+            self._outages.recovered(POSTGRES, "claim")
+            return result
+
     async def _run(self, prepared: Prepared, entry: _Batch) -> None:
-        claimed = await self._notifier.claim(prepared)
+        claimed = await self._claim(prepared)
         entry.claimed.set_result(None)
         entry.sending = len(claimed.attempts)
         await self._notifier.deliver(claimed)
@@ -116,29 +148,40 @@ async def consume(
     *,
     claims: int = CONCURRENT_CLAIMS,
     budget: int = SENDING_BUDGET,
+    outages: Outages | None = None,
 ) -> None:
     """Fetch, claim, deliver and commit until ``stop`` is set; batches under way always finish."""
-    flow = Flow(notifier, claims, budget)
+    outages = outages or Outages()
+    flow = Flow(notifier, claims, budget, outages, stop)
     offsets: dict[TopicPartition, int] = {}
     committed = time.monotonic()
+    backoff = Backoff()
     try:
         while not stop.is_set():
-            batch: dict[TopicPartition, list[Record]] = await consumer.getmany(
-                timeout_ms=200, max_records=500
-            )
+            try:
+                batch: dict[TopicPartition, list[Record]] = await consumer.getmany(
+                    timeout_ms=200, max_records=500
+                )
+            except KafkaError as exc:
+                outages.failed(KAFKA, "consume", exc)
+                await pause(backoff.next(), stop)
+                continue
+            outages.recovered(KAFKA, "consume")
+            backoff.reset()
             flow.check()
             if batch:
                 _publish_lag(consumer, batch)
                 await flow.admit(batch)
             offsets.update(flow.claimed_offsets())
             if offsets and time.monotonic() - committed >= COMMIT_SECONDS:
-                await _commit(consumer, offsets)
-                offsets, committed = {}, time.monotonic()
+                if await _commit(consumer, offsets, outages):
+                    offsets = {}
+                committed = time.monotonic()
     finally:
         await flow.drain()
     offsets.update(flow.claimed_offsets())
     if offsets:
-        await _commit(consumer, offsets)
+        await _commit(consumer, offsets, outages)
 
 
 def _publish_lag(
@@ -150,8 +193,16 @@ def _publish_lag(
             metrics.CONSUMER_LAG.labels(str(tp.partition)).set(highwater - rs[-1].offset - 1)
 
 
-async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+async def _commit(
+    consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int], outages: Outages
+) -> bool:
+    """Commit offsets; return False if the broker is out (they are committed with the next)."""
     try:
         await consumer.commit(offsets)
     except CommitFailedError as exc:
         log.warning("offset commit lost to a rebalance (the ledger prevents resends): %s", exc)
+    except KafkaError as exc:
+        outages.failed(KAFKA, "commit", exc)
+        return False
+    outages.recovered(KAFKA, "commit")
+    return True

@@ -26,6 +26,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from escalations.kafka import KafkaRecord
+from escalations.outages import KAFKA, POSTGRES, Backoff, Outages, pause
 from escalations_router import db, metrics
 from escalations_router.batch import BatchProcessor, Staged
 
@@ -113,21 +114,36 @@ async def consume(
     max_batch: int,
     on_committed: Callable[[], None] = lambda: None,
     rebalance: Rebalance | None = None,
+    outages: Outages | None = None,
 ) -> None:
-    """Fetch, apply and commit until ``stop`` is set; the batches in flight always finish."""
+    """Fetch, apply and commit until ``stop`` is set; the batches in flight always finish.
+
+    Database and broker errors are retried with backoff and reported in ``outages``.
+    """
     rebalance = rebalance or Rebalance()
+    outages = outages or Outages()
+    backoff = Backoff()
     try:
         while not stop.is_set():
-            batch: dict[TopicPartition, list[Record]] = await consumer.getmany(
-                timeout_ms=200, max_records=max_batch
-            )
+            try:
+                batch: dict[TopicPartition, list[Record]] = await consumer.getmany(
+                    timeout_ms=200, max_records=max_batch
+                )
+            except KafkaError as exc:
+                outages.failed(KAFKA, "consume", exc)
+                await pause(backoff.next(), stop)
+                continue
+            outages.recovered(KAFKA, "consume")
+            backoff.reset()
             if not batch:
                 continue
             records = [r for partition in batch.values() for r in partition]
             offsets = {tp: rs[-1].offset + 1 for tp, rs in batch.items()}
             after = rebalance.offsets_after(consumer, offsets, on_committed)
             async with rebalance.lock:
-                rebalance.pending = await _stage(processor, records, rebalance.pending, after, stop)
+                rebalance.pending = await _stage(
+                    processor, records, rebalance.pending, after, stop, outages
+                )
             _update_lag(consumer, batch)
     finally:
         await rebalance.settle()
@@ -139,15 +155,20 @@ async def _stage(
     pending: Staged | None,
     after: Callable[[], None],
     stop: asyncio.Event,
+    outages: Outages | None = None,
 ) -> Staged:
     """Apply a batch over the one still committing; on a database error, redo both in order."""
+    outages = outages or Outages()
     try:
-        return await processor.stage(records, pending, after=after)
+        staged = await processor.stage(records, pending, after=after)
     except db.ERRORS as exc:
-        log.error("database error, applying the batch again: %s", exc)
+        outages.failed(POSTGRES, "consume", exc)
+    else:
+        outages.recovered(POSTGRES, "consume")
+        return staged
     if pending is not None and not await pending.succeeded():
-        await _process_with_retry(processor, pending.records, pending.after, stop)
-    return await _process_with_retry(processor, records, after, stop)
+        await _process_with_retry(processor, pending.records, pending.after, stop, outages)
+    return await _process_with_retry(processor, records, after, stop, outages)
 
 
 async def _commit(consumer: AIOKafkaConsumer, offsets: Offsets) -> None:
@@ -164,20 +185,24 @@ async def _process_with_retry(
     records: Sequence[Record],
     after: Callable[[], None] | None,
     stop: asyncio.Event,
+    outages: Outages | None = None,
 ) -> Staged:
     """Apply and commit a batch alone, retrying while Postgres is unreachable."""
-    delay = 0.1
+    outages = outages or Outages()
+    backoff = Backoff()
     while True:
         try:
             staged = await processor.stage(records, after=after)
             await staged.committed()
-            return staged
         except db.ERRORS as exc:
+            # One log line per outage (escalations.outages), not one per retry.
+            outages.failed(POSTGRES, "consume", exc)
             if stop.is_set():
                 raise
-            log.error("database error, retrying the batch in %.1f s: %s", delay, exc)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            await asyncio.sleep(backoff.next())
+            continue
+        outages.recovered(POSTGRES, "consume")
+        return staged
 
 
 def _update_lag(consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[Record]]) -> None:

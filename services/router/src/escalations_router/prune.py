@@ -22,11 +22,11 @@ and a round finds the old rows without reading the table.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from escalations.outages import POSTGRES, Backoff, Outages, pause
 from escalations_router import db, metrics, store
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,15 @@ class Retention:
 class Pruner:
     """Deletes rows past their retention, a chunk per transaction."""
 
-    def __init__(self, pool: db.Pool, retention: Retention, *, interval: float) -> None:
+    def __init__(
+        self,
+        pool: db.Pool,
+        retention: Retention,
+        *,
+        interval: float,
+        outages: Outages | None = None,
+    ) -> None:
+        self._outages = outages or Outages()
         self._pool = pool
         self._retention = retention
         self._interval = interval
@@ -100,11 +108,16 @@ class Pruner:
         return int(status.split()[-1])
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Prune every interval until ``stop`` is set; Postgres outages wait for the next."""
+        """Prune every interval until ``stop`` is set; Postgres outages are retried with backoff."""
+        backoff = Backoff(min(0.1, self._interval), max(5.0, self._interval))
         while not stop.is_set():
+            delay = self._interval
             try:
                 await self.prune()
+                self._outages.recovered(POSTGRES, "prune")
+                backoff.reset()
             except db.ERRORS as exc:
-                log.error("pruning failed, retrying in %.0f s: %s", self._interval, exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self._interval)
+                # One log line per outage (escalations.outages), not one per retry.
+                self._outages.failed(POSTGRES, "prune", exc)
+                delay = min(backoff.next(), self._interval)
+            await pause(delay, stop)

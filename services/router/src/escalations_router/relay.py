@@ -28,25 +28,21 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from escalations.contracts.topics import EVENTS, ROUTER_DEADLETTER
 from escalations.kafka import CONTENT_TYPE
+from escalations.outages import KAFKA, POSTGRES, Backoff, Outages
 from escalations_router import db, metrics
 from escalations_router.db import Connection
+from escalations_router.flight import Flight
+from escalations_router.reconcile import EVENT_ID_HEADER, backlog, mark_published
 
 log = logging.getLogger(__name__)
 
 # Any constant works; it only has to be the same for every router instance.
 RELAY_LOCK_KEY = 0x6573_6361_6C61_7465
-EVENT_ID_HEADER = "event-id"
-# Reads keep at most ``Relay.MAX_FLIGHTS`` rounds in flight, handed-over rows add what the
-# batches commit meanwhile, and marks trail by up to a round or an idle period: the tail a
-# new leader reads back is twice that.
-TAIL_ROUNDS = 8
 RELAY_ERRORS: tuple[type[Exception], ...] = (*db.ERRORS, KafkaError)
 CLOSE_ERRORS: tuple[type[Exception], ...] = (*db.ERRORS, TimeoutError)
 Row = tuple[int, str, str, str, str]  # id, event id, topic, key, envelope as JSON text
@@ -66,41 +62,6 @@ WHERE sent_at IS NULL AND NOT (id = ANY($3::bigint[])) AND NOT (key = ANY($5::te
 ORDER BY id
 LIMIT $4
 """
-_BACKLOG = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
-_MARK_FOUND = "UPDATE outbox SET sent_at = $1 WHERE sent_at IS NULL AND event_id = ANY($2::text[])"
-
-
-class Flight:
-    """Outbox rows handed to the producer, waiting for their acknowledgements."""
-
-    def __init__(self, ids: list[int], futures: list[asyncio.Future[Any]]) -> None:
-        self.ids = ids
-        # Wait for every send, even after a failure, so no send is still in flight when
-        # this relay gives up the lead and a new leader reconciles.
-        self._landing = asyncio.gather(*futures, return_exceptions=True)
-
-    def landed(self) -> bool:
-        """Return whether every send has been acknowledged or has failed."""
-        return self._landing.done()
-
-    async def settled(self) -> None:
-        """Wait until every send has been acknowledged or has failed."""
-        await self._landing
-
-    async def landed_or(self, wake: asyncio.Event) -> None:
-        """Wait until every send has landed, or ``wake`` is set."""
-        waiter = asyncio.create_task(wake.wait())
-        either: set[asyncio.Future[Any]] = {waiter, self._landing}
-        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-        waiter.cancel()
-
-    async def acknowledged(self) -> list[int]:
-        """Wait for every acknowledgement; return the ids, or raise the first failure."""
-        results = await self._landing
-        failed = next((r for r in results if isinstance(r, BaseException)), None)
-        if failed is not None:
-            raise failed
-        return self.ids
 
 
 class Relay:
@@ -118,7 +79,9 @@ class Relay:
         batch: int,
         idle_seconds: float,
         settle_seconds: float = 0.5,
+        outages: Outages | None = None,
     ) -> None:
+        self._outages = outages or Outages()
         self._connect = connect
         self._producer = producer
         self._bootstrap = bootstrap
@@ -169,8 +132,9 @@ class Relay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Lead and publish until ``stop`` is set, then drain what is left."""
-        backoff = self._idle
+        backoff = Backoff(min(0.1, self._idle), max(5.0, self._idle))
         while not stop.is_set():
+            wait = self._idle
             try:
                 # A connection of its own: the lead is a session-level advisory lock, which
                 # Postgres releases when the session ends, whatever ends it.
@@ -178,17 +142,26 @@ class Relay:
                 try:
                     if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
                         await self._lead(conn, stop)
+                    else:
+                        self._reached(POSTGRES, KAFKA)  # a follower needs no broker
                 finally:
                     await _close(conn)
-                backoff = self._idle
+                backoff.reset()
             except RELAY_ERRORS as exc:
-                log.error("relay interrupted, retrying in %.1f s: %s", backoff, exc)
-                backoff = min(backoff * 2, 5.0)
-            await self._pause(stop, backoff)
+                # One log line per outage (escalations.outages), not one per retry.
+                dependency = KAFKA if isinstance(exc, KafkaError) else POSTGRES
+                self._outages.failed(dependency, "relay", exc)
+                wait = backoff.next()
+            await self._pause(stop, wait)
+
+    def _reached(self, *dependencies: str) -> None:
+        for dependency in dependencies:
+            self._outages.recovered(dependency, "relay")
 
     async def _lead(self, conn: Connection, stop: asyncio.Event) -> None:
         log.info("relay leads: reconciling the outbox with the topics")
         await self.reconcile(conn)
+        self._reached(POSTGRES, KAFKA)  # the reconciliation read both
         self._leading, self._read_due = True, True
         flights: list[Flight] = []
         try:
@@ -300,22 +273,7 @@ class Relay:
             return 0
         # Let a dead leader's last produce requests land before reading the log end.
         await asyncio.sleep(self._settle)
-        topics = (EVENTS, ROUTER_DEADLETTER)
-        parts = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in sorted(await self._producer.partitions_for(topic))
-        ]
-        # A dead leader leaves at most one round in flight unmarked, plus the marks a Postgres
-        # crash took with it (they commit without waiting for the disk): look well past both.
-        found = await published_tail(self._bootstrap, parts, TAIL_ROUNDS * self._batch)
-        if not found:
-            return 0
-        status = await conn.execute(_MARK_FOUND, datetime.now(UTC), sorted(found))
-        marked = int(status.split()[-1])
-        if marked:
-            log.warning("relay found %d events already published by a previous leader", marked)
-        return marked
+        return await mark_published(conn, self._producer, self._bootstrap, self._batch)
 
     async def _pause(self, stop: asyncio.Event, seconds: float, *, clear: bool = True) -> None:
         if clear:
@@ -327,54 +285,9 @@ class Relay:
         stopper.cancel()
 
 
-async def backlog(conn: Connection) -> int:
-    """Return how many outbox rows wait to be published."""
-    return int(await conn.fetchval(_BACKLOG))
-
-
 async def _close(conn: Connection) -> None:
     try:
         await conn.close(timeout=5)
     except CLOSE_ERRORS as exc:
         log.warning("relay connection did not close cleanly, dropping it: %s", exc)
         conn.terminate()
-
-
-async def published_tail(bootstrap: str, parts: list[TopicPartition], depth: int) -> set[str]:
-    """Return the event ids in the last ``depth`` records of each of these partitions."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, client_id="router-relay-reconcile", enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        consumer.assign(parts)
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(parts)
-        starts: dict[TopicPartition, int] = await consumer.beginning_offsets(parts)
-        todo = {}
-        for tp in parts:
-            start = max(starts[tp], ends[tp] - depth)
-            if ends[tp] > start:
-                consumer.seek(tp, start)
-                todo[tp] = ends[tp]
-            else:
-                consumer.pause(tp)
-        return await _read_ids(consumer, todo)
-    finally:
-        await consumer.stop()
-
-
-async def _read_ids(consumer: AIOKafkaConsumer, todo: dict[TopicPartition, int]) -> set[str]:
-    found: set[str] = set()
-    async with asyncio.timeout(30):
-        while todo:
-            batch: dict[TopicPartition, list[Any]] = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                for record in records:
-                    found.update(
-                        value.decode() for name, value in record.headers if name == EVENT_ID_HEADER
-                    )
-            # By position, not by the last offset seen: control records take offsets too.
-            for tp, end in list(todo.items()):
-                if await consumer.position(tp) >= end:
-                    del todo[tp]
-    return found

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from escalations.db.models import EscalationRow
+from escalations.outages import POSTGRES, Backoff, Outages
 from escalations_router import db, schedule, store
 from escalations_router.core_decider import CoreDecider
 from escalations_router.observe import observe
@@ -43,7 +44,9 @@ class TimerSweeper:
         limit: int,
         interval: float,
         on_fired: Callable[[], None],
+        outages: Outages | None = None,
     ) -> None:
+        self._outages = outages or Outages()
         self._pool = pool
         self._decider = decider
         self._limit = limit
@@ -75,14 +78,17 @@ class TimerSweeper:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sweep until ``stop`` is set; Postgres outages are retried with backoff."""
-        delay = self._interval
+        backoff = Backoff(min(0.1, self._interval), max(5.0, self._interval))
         while not stop.is_set():
+            delay = self._interval
             try:
                 fired = await self.sweep()
-                delay = self._interval
+                self._outages.recovered(POSTGRES, "timers")
+                backoff.reset()
             except db.ERRORS as exc:
-                log.error("timer sweep failed, retrying in %.1f s: %s", delay, exc)
-                fired, delay = 0, min(delay * 2, 5.0)
+                # One log line per outage (escalations.outages), not one per retry.
+                self._outages.failed(POSTGRES, "timers", exc)
+                fired, delay = 0, backoff.next()
             if fired >= self._limit:
                 continue  # more are due: no pause
             with contextlib.suppress(TimeoutError):

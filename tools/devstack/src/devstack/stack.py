@@ -48,6 +48,7 @@ class Stack:
     kafka_jvm: Sequence[str] = JVM_FAST
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _paused_kafka: PreparedKafka | None = field(default=None, repr=False)
+    _paused_postgres: PostgresServer | None = field(default=None, repr=False)
 
     def env(self) -> dict[str, str]:
         """Return the environment variables that point services at this stack."""
@@ -81,6 +82,30 @@ class Stack:
             record_child(self.workdir, server.process.pid)
             self.kafka_server, self._paused_kafka = server, None
         wait_kafka_ready(server, timeout)
+
+    def stop_postgres(self, *, crash: bool = False) -> None:
+        """Stop PostgreSQL (fast shutdown, or SIGKILL if ``crash``), keeping data and port."""
+        with self._lock:
+            server = self.postgres_server
+            if server is None:
+                raise DevstackError("this stack has no running PostgreSQL it started")
+            if crash:  # the whole group, as a machine crash would: no backend survives
+                os.killpg(server.process.pid, signal.SIGKILL)
+                server.process.wait(30)
+            else:
+                server.stop()
+            self._paused_postgres, self.postgres_server = server, None
+
+    def start_postgres(self, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        """Start the PostgreSQL stopped by `stop_postgres` again, on the same port and data."""
+        with self._lock:
+            paused = self._paused_postgres
+            if paused is None or self.workdir is None:
+                raise DevstackError("no PostgreSQL stopped by stop_postgres to start again")
+            server = launch_postgres(paused.prepared, durable=self.durable, port=paused.port)
+            record_child(self.workdir, server.process.pid)
+            self.postgres_server, self._paused_postgres = server, None
+        wait_postgres_ready(server, timeout, create=False)
 
     def kafka_running(self) -> bool:
         """Return whether the broker this stack started runs (True when it started none)."""

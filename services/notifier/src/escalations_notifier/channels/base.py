@@ -24,11 +24,18 @@ class Message:
     address: str
     body: dict[str, Any]
     event_time: datetime
+    # A re-send after an attempt whose outcome is unknown (its sender died, or could not
+    # record it): adapters mark it (``REDELIVERY_HEADER``), receivers may have it already.
+    redelivery: bool = False
 
     @property
     def key(self) -> tuple[str, str, str]:
         """Return the ledger key: (event id, recipient, channel)."""
         return (self.event_id, self.recipient, self.channel)
+
+
+# Set to "1" on a re-send whose earlier attempt's outcome is unknown (webhook and e-mail).
+REDELIVERY_HEADER = "X-Escalation-Redelivery"
 
 
 class DeliveryError(Exception):

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import aiosmtplib
 from pydantic import SecretStr
 
-from escalations_notifier.channels.base import DeliveryError, Message
+from escalations_notifier.channels.base import REDELIVERY_HEADER, DeliveryError, Message
 from escalations_notifier.templates import Templates
 
 
@@ -70,6 +70,8 @@ class EmailChannel:
         mail["X-Escalation-Id"] = message.escalation_id
         mail["X-Escalation-Event-Id"] = message.event_id
         mail["Auto-Submitted"] = "auto-generated"
+        if message.redelivery:
+            mail[REDELIVERY_HEADER] = "1"
         mail.set_content(parts.text)
         mail.add_alternative(parts.html, subtype="html")
         return mail

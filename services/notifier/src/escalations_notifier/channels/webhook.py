@@ -7,7 +7,7 @@ import time
 import orjson
 
 from escalations.signing import HEADER, sign
-from escalations_notifier.channels.base import Message
+from escalations_notifier.channels.base import REDELIVERY_HEADER, Message
 from escalations_notifier.channels.http import HttpClients, endpoint_of, post
 from escalations_notifier.templates import Templates
 
@@ -45,4 +45,6 @@ class WebhookChannel:
             "X-Escalation-Event-Id": message.event_id,
             "X-Escalation-Id": message.escalation_id,
         }
+        if message.redelivery:
+            headers[REDELIVERY_HEADER] = "1"
         await post(self._client, "webhook", message.address, body, headers, RETRYABLE_STATUS)
