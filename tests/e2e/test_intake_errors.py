@@ -90,6 +90,13 @@ def test_source_kind_comes_from_the_key(live: Live) -> None:
             {**VALID, "content_refs": [{"kind": "pin", "id": "1", "url": "javascript:alert(1)"}]},
             "content_refs.0.url",
         ),
+        ({**VALID, "title": "pin\u0000"}, "title: Text must not contain the NUL character"),
+        ({**VALID, "description": "a\u0000b"}, "description: Text must not contain the NUL"),
+        ({**VALID, "reporter": {"name": "\u0000"}}, "reporter.name: Text must not contain"),
+        (
+            {**VALID, "content_refs": [{"kind": "pin", "id": "1\u0000"}]},
+            "content_refs.0.id: Text must not contain the NUL",
+        ),
     ],
 )
 def test_invalid_body_is_422_naming_the_field(live: Live, body: dict[str, Any], field: str) -> None:
@@ -142,7 +149,7 @@ def test_list_is_newest_first_with_cursor(live: Live) -> None:
     assert len(ids) == len(set(ids))
     created = [i["created_at"] for i in first["items"] + second["items"]]
     assert created == sorted(created, reverse=True)
-    _problem(bad, 400)
+    _problem(bad, 422)
 
 
 def test_openapi_documents_the_endpoints(live: Live) -> None:

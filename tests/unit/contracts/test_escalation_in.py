@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 
 from escalations.contracts.codec import parse_payload
 from escalations.contracts.envelope import decode
-from escalations.core.escalation import MAX_URL, EscalationIn
+from escalations.core.escalation import MAX_URL, NOT_BLANK_PATTERN, EscalationIn, not_blank
 
 BASE = {"title": "Hate speech pin", "policy_area": "hate_speech"}
 
@@ -33,6 +37,10 @@ BASE = {"title": "Hate speech pin", "policy_area": "hate_speech"}
             "content_refs.0.url",
         ),
         ({"colour": "red"}, "colour"),
+        ({"external_id": "A\x00"}, "external_id"),
+        ({"description": "x\x00y"}, "description"),
+        ({"regulatory": {"reference": "\x00"}}, "regulatory.reference"),
+        ({"reporter": {"contact": "a@b\x00"}}, "reporter.contact"),
     ],
 )
 def test_lax_or_unknown_input_is_refused(extra: dict[str, Any], field: str) -> None:
@@ -113,3 +121,61 @@ def test_a_blank_title_is_refused() -> None:
     (error,) = caught.value.errors()
     assert ("title",) == error["loc"]
     assert "string_blank" == error["type"]
+
+
+@pytest.mark.parametrize(
+    ("reach", "expected"),
+    [
+        ({"followers": 9924.0, "accounts_involved": 3.0}, (9924, 3)),
+        ({"followers": 1.5}, None),
+        ({"followers": "5"}, None),
+        ({"followers": True}, None),
+        ({"accounts_involved": 0.0}, None),
+    ],
+)
+def test_counts_take_whole_json_numbers_only(
+    reach: dict[str, Any], expected: tuple[int, int] | None
+) -> None:
+    """A count may be written 5.0 (JSON Schema's integer); fractions, text and flags are refused."""
+    body = {**BASE, "reach": reach}
+    if expected is None:
+        with pytest.raises(ValidationError):
+            EscalationIn.model_validate(body)
+        return
+    parsed = EscalationIn.model_validate(body).reach
+    assert expected == (parsed.followers, parsed.accounts_involved)
+
+
+def test_commands_refuse_nul_in_free_text() -> None:
+    """A command carrying NUL (from an older intake) fails decoding, so it is dead-lettered."""
+    from escalations.contracts.events import ResolveRequested
+
+    with pytest.raises(ValidationError, match="NUL character"):
+        ResolveRequested.model_validate(
+            {
+                "escalation_id": "e",
+                "by": "ana",
+                "resolution": "actioned",
+                "note": "done\x00",
+                "source": "legal",
+                "requested_at": "2026-11-25T09:10:00Z",
+            }
+        )
+
+
+@given(st.text(max_size=6))
+def test_the_published_short_text_pattern_accepts_exactly_what_the_server_does(text: str) -> None:
+    """The title's JSON Schema pattern and the server's blank and NUL checks agree on any text."""
+    try:
+        not_blank(text)
+        accepted = True
+    except PydanticCustomError:
+        accepted = False
+    assert accepted == bool(re.match(NOT_BLANK_PATTERN, text))
+
+
+@pytest.mark.parametrize("text", ["\x85", "\u3000 \u2028", "\x1c\t", "\xa0"])
+def test_text_of_only_unicode_white_space_is_blank(text: str) -> None:
+    """White space beyond ASCII (NEL, ideographic space, separators) makes a blank title."""
+    with pytest.raises(ValidationError, match="blank"):
+        EscalationIn.model_validate({**BASE, "title": text})

@@ -14,21 +14,28 @@ from escalations.contracts.events import EscalationAssigned, EscalationReceived
 from escalations.core.config import loads_config
 from escalations.core.escalation import EscalationIn, PolicyArea, Regime, SourceKind
 from escalations_router.core_decider import CoreDecider, Schedule
-from escalations_router.state import Payload, on_received, summary
+from escalations_router.state import Payload, on_received
 from escalations_router.store import Writes
+from escalations_router.views import summary
 from tests.e2e.router.configs import config
 
 DECIDER = CoreDecider(loads_config(config()).config)
 NOW = datetime(2026, 11, 25, 10, 0, 0, 123456, tzinfo=UTC)
 ZONES = [UTC, timezone(timedelta(hours=-5)), ZoneInfo("Europe/Dublin"), ZoneInfo("Asia/Tokyo")]
 
+
+def _storable(text: str) -> bool:
+    """Return whether a request may carry ``text``: not blank, stripped, and without NUL."""
+    return bool(text) and text.strip() == text and "\x00" not in text
+
+
 requests = st.fixed_dictionaries(
     {
-        "title": st.text(min_size=1, max_size=40).filter(lambda t: t.strip() == t and t),
+        "title": st.text(min_size=1, max_size=40).filter(_storable),
         "policy_area": st.sampled_from([area.value for area in PolicyArea]),
     },
     optional={
-        "description": st.text(min_size=1, max_size=80).filter(lambda t: t.strip() == t and t),
+        "description": st.text(min_size=1, max_size=80).filter(_storable),
         "region": st.sampled_from(["IE", "DE", "US"]),
         "language": st.sampled_from(["en", "de", "pt-BR"]),
         "content_refs": st.lists(

@@ -15,7 +15,7 @@ from escalations.contracts.events import (
     ResolveRequested,
 )
 from escalations.core.config import Config
-from escalations.core.escalation import stripped
+from escalations.core.escalation import NUL_FREE, stripped
 from escalations.db.models import EscalationRow
 from escalations_intake.auth import Actor, Principal
 from escalations_intake.bootstrap import Deps
@@ -55,6 +55,7 @@ class ResolveBody(BaseModel):
         Annotated[
             str,
             Field(max_length=5000, description="Free text for the history"),
+            NUL_FREE,
             AfterValidator(stripped),
         ]
         | None
@@ -71,6 +72,7 @@ class ReassignBody(BaseModel):
         Annotated[
             str,
             Field(max_length=2000, description="Why, for the history"),
+            NUL_FREE,
             AfterValidator(stripped),
         ]
         | None

@@ -150,22 +150,55 @@ HttpUrl = Annotated[
 ]
 
 
+# Postgres text and JSON columns cannot hold NUL: a request carrying one is refused at the
+# edge (422, naming the field) rather than failing the router's write.
+NO_NUL_PATTERN = "^[^\\x00]*$"
+NUL_FREE = Field(json_schema_extra={"pattern": NO_NUL_PATTERN})
+
+
+def no_nul(value: str) -> str:
+    """Refuse text holding the NUL character, which no Postgres text column can store."""
+    if "\x00" in value:
+        raise PydanticCustomError("string_nul", "Text must not contain the NUL character (\\u0000)")
+    return value
+
+
 def stripped(value: str) -> str:
-    """Return text without surrounding whitespace (after its bounds were checked)."""
-    return value.strip()
+    """Return text without surrounding whitespace (after its bounds were checked); no NUL."""
+    return no_nul(value).strip()
 
 
 def not_blank(value: str) -> str:
     """Return text without surrounding whitespace; refuse text that is only whitespace."""
-    text = value.strip()
+    text = no_nul(value).strip()
     if not text:
         raise PydanticCustomError("string_blank", "Text should not be blank")
     return text
 
 
-ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(not_blank)]
+def whole_number(value: object) -> object:
+    """Read a JSON number with no fraction (``5.0``) as the integer it is; leave the rest.
+
+    JSON has one number type and JSON Schema's ``integer`` includes ``5.0``; text and
+    booleans are still refused by the strict integer that follows.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# What ``str.strip`` removes, spelled out so the published pattern means the same in any
+# regex dialect (ECMAScript's ``\s`` differs from Python's): text of only these is blank.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# No NUL anywhere, and one character that is not white space.
+NOT_BLANK_PATTERN = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
+ShortText = Annotated[
+    str,
+    Field(min_length=1, max_length=200, json_schema_extra={"pattern": NOT_BLANK_PATTERN}),
+    AfterValidator(not_blank),
+]
 Flag = Annotated[bool, Field(strict=True)]
-Count = Annotated[int, Field(ge=0, le=10**15, strict=True)]
+Count = Annotated[int, Field(ge=0, le=10**15, strict=True), BeforeValidator(whole_number)]
 
 
 def _require_zone(value: datetime) -> datetime:
@@ -195,7 +228,9 @@ class Reach(BaseModel):
 
     impressions_24h: Count = 0
     followers: Count = 0
-    accounts_involved: Annotated[int, Field(ge=1, le=10**15, strict=True)] = 1
+    accounts_involved: Annotated[
+        int, Field(ge=1, le=10**15, strict=True), BeforeValidator(whole_number)
+    ] = 1
 
 
 class Signals(BaseModel):
@@ -223,7 +258,9 @@ class Regulatory(BaseModel):
     regime: Regime = Regime.NONE
     received_at: Timestamp | None = None
     deadline: Timestamp | None = None
-    reference: Annotated[str, Field(max_length=200), AfterValidator(stripped)] | None = None
+    reference: Annotated[str, Field(max_length=200), NUL_FREE, AfterValidator(stripped)] | None = (
+        None
+    )
 
 
 class Reporter(BaseModel):
@@ -231,8 +268,8 @@ class Reporter(BaseModel):
 
     model_config = _STRICT
 
-    name: Annotated[str, Field(max_length=200), AfterValidator(stripped)] | None = None
-    contact: Annotated[str, Field(max_length=320), AfterValidator(stripped)] | None = None
+    name: Annotated[str, Field(max_length=200), NUL_FREE, AfterValidator(stripped)] | None = None
+    contact: Annotated[str, Field(max_length=320), NUL_FREE, AfterValidator(stripped)] | None = None
 
 
 class EscalationIn(BaseModel):
@@ -242,7 +279,9 @@ class EscalationIn(BaseModel):
 
     external_id: ShortText | None = None
     title: ShortText
-    description: Annotated[str, Field(max_length=20_000), AfterValidator(stripped)] | None = None
+    description: (
+        Annotated[str, Field(max_length=20_000), NUL_FREE, AfterValidator(stripped)] | None
+    ) = None
     policy_area: PolicyArea
     content_refs: Annotated[list[ContentRef], Field(max_length=100)] = []
     region: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
