@@ -218,3 +218,25 @@ async def test_no_send_starts_after_the_inline_budget() -> None:
         {o.error for o in ledger.outcomes},
     )
     assert [0, 0] == [o.attempts for o in ledger.outcomes if o.status == "retrying"]
+
+
+async def test_failed_probes_do_not_spend_a_messages_attempts() -> None:
+    """While the endpoint stays down, each probe fails without counting: no DLQ, ever."""
+    now = [0.0]
+    channel = FakeChannel([retryable()] * 20)
+    ledger, producer = FakeLedger(), FakeProducer()
+    breakers = Breakers(1, 1.0, clock=lambda: now[0], max_open_seconds=3.0)
+    d = Deliverer({"webhook": channel}, ledger, producer, FAST, breakers)
+    await d.run([Attempt(message())])  # fails once: the breaker opens, the message waits
+    assert (1, "circuit open") == (ledger.outcomes[-1].attempts, ledger.outcomes[-1].error)
+    for step in range(10):  # ten failed probes, far past max_attempts (4)
+        now[0] += 3.0
+        await d.run([Attempt(message(), attempts=ledger.outcomes[-1].attempts)])
+        last = ledger.outcomes[-1]
+        assert ("retrying", 1) == (last.status, last.attempts), step
+        assert 0 < last.delay <= 3.0
+    assert ([], 11) == (producer.records, channel.calls)
+    channel.failures.clear()
+    now[0] += 3.0
+    await d.run([Attempt(message(), attempts=1)])
+    assert (["e1"], "sent", []) == (channel.sent, ledger.outcomes[-1].status, producer.records)
