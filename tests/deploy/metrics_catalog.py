@@ -13,6 +13,8 @@ TARGET_LABELS: Final = frozenset({"job", "instance"})
 TIERS: Final = frozenset({"P0", "P1", "P2", "P3", "P4"})
 SLA_KINDS: Final = frozenset({"acknowledge", "resolve", "regulatory"})
 NOTIFIER_CHANNELS: Final = frozenset({"email", "pagerduty", "slack", "teams", "webhook"})
+RELOAD_OUTCOMES: Final = frozenset({"applied", "refused"})
+DEPENDENCIES: Final = frozenset({"postgres", "kafka"})
 
 METRICS: Final[dict[str, frozenset[str]]] = {
     # intake
@@ -21,6 +23,11 @@ METRICS: Final[dict[str, frozenset[str]]] = {
     "intake_events_published_total": frozenset({"type"}),
     "intake_publish_failures_total": frozenset({"type"}),
     "intake_rate_limited_total": frozenset({"source"}),
+    "intake_config_reloads_total": frozenset({"outcome"}),
+    "intake_config_last_reload_successful": frozenset(),
+    "intake_config_last_reload_success_timestamp_seconds": frozenset(),
+    "intake_dependency_up": frozenset({"dependency"}),
+    "intake_dependency_retries_total": frozenset({"dependency"}),
     # router
     "router_events_consumed_total": frozenset({"type"}),
     "router_escalations_total": frozenset({"transition", "tier", "team", "source"}),
@@ -35,6 +42,11 @@ METRICS: Final[dict[str, frozenset[str]]] = {
     "router_dead_letters_total": frozenset({"reason"}),
     "router_pruned_rows_total": frozenset({"table"}),
     "router_assignments_total": frozenset({"team", "person", "out_of_hours"}),
+    "router_config_reloads_total": frozenset({"outcome"}),
+    "router_config_last_reload_successful": frozenset(),
+    "router_config_last_reload_success_timestamp_seconds": frozenset(),
+    "router_dependency_up": frozenset({"dependency"}),
+    "router_dependency_retries_total": frozenset({"dependency"}),
     # notifier
     "notifier_deliveries_total": frozenset({"channel", "outcome"}),
     "notifier_delivery_latency_seconds": frozenset({"channel"}),
@@ -42,6 +54,13 @@ METRICS: Final[dict[str, frozenset[str]]] = {
     "notifier_dlq_size": frozenset(),
     "notifier_circuit_open": frozenset({"channel"}),
     "notifier_consumer_lag": frozenset({"partition"}),
+    "notifier_config_reloads_total": frozenset({"outcome"}),
+    "notifier_config_last_reload_successful": frozenset(),
+    "notifier_config_last_reload_success_timestamp_seconds": frozenset(),
+    "notifier_dependency_up": frozenset({"dependency"}),
+    "notifier_dependency_retries_total": frozenset({"dependency"}),
+    "notifier_redeliveries_total": frozenset({"channel"}),
+    "notifier_unrecorded_outcomes": frozenset(),
     # Prometheus itself, and prometheus-client's default process and platform collectors.
     "up": frozenset(),
     "process_cpu_seconds_total": frozenset(),
@@ -85,13 +104,24 @@ LABEL_VALUES: Final[dict[tuple[str, str], frozenset[str]]] = {
             "dead_lettered",
             "deferred",
             "duplicate_skipped",
-            "skipped_quiet_hours",
+            "held_quiet_hours",
+            "not_needed",
         }
     ),
     ("notifier_deliveries_total", "channel"): NOTIFIER_CHANNELS,
     ("notifier_delivery_latency_seconds", "channel"): NOTIFIER_CHANNELS,
     ("notifier_retries_total", "channel"): NOTIFIER_CHANNELS,
     ("notifier_circuit_open", "channel"): NOTIFIER_CHANNELS,
+    ("intake_config_reloads_total", "outcome"): RELOAD_OUTCOMES,
+    ("router_config_reloads_total", "outcome"): RELOAD_OUTCOMES,
+    ("notifier_config_reloads_total", "outcome"): RELOAD_OUTCOMES,
+    ("notifier_redeliveries_total", "channel"): NOTIFIER_CHANNELS,
+    ("intake_dependency_up", "dependency"): DEPENDENCIES,
+    ("router_dependency_up", "dependency"): DEPENDENCIES,
+    ("notifier_dependency_up", "dependency"): DEPENDENCIES,
+    ("intake_dependency_retries_total", "dependency"): DEPENDENCIES,
+    ("router_dependency_retries_total", "dependency"): DEPENDENCIES,
+    ("notifier_dependency_retries_total", "dependency"): DEPENDENCIES,
     ("up", "job"): frozenset({"intake", "router", "notifier", "prometheus"}),
 }
 

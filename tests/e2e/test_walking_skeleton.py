@@ -84,7 +84,8 @@ def test_repeat_report_merges_into_the_same_escalation(live: Live) -> None:
     with live.client() as client:
         first = client.post("/v1/escalations", json=body).json()
         wait_for(lambda: _state(live, first["id"]), what="the first report stored")
-        second = client.post("/v1/escalations", json=body).json()
+        # Another body: the same body again would be a client's retry, not a second report.
+        second = client.post("/v1/escalations", json={**body, "description": "again"}).json()
     assert (first["id"], True) == (second["id"], second["duplicate"])
     merged = wait_for(
         lambda: (s := _state(live, first["id"])) and s["reports"] == 2 and s,

@@ -92,7 +92,7 @@ def test_list_filters_by_status_team_priority_and_owner(intake: Intake) -> None:
         ({"priority": "P9"}, 422, "priority"),
         ({"limit": 0}, 422, "limit"),
         ({"limit": 201}, 422, "limit"),
-        ({"cursor": "not-a-cursor"}, 400, "cursor"),
+        ({"cursor": "not-a-cursor"}, 422, "cursor"),
     ],
 )
 def test_list_rejects_bad_parameters(
@@ -361,4 +361,5 @@ def test_docs_and_health_are_served(intake: Intake) -> None:
     assert (200, True) == (docs.status_code, "swagger-ui" in docs.text)
     assert {"status": "ok"} == httpx.get(f"{intake.base_url}/healthz").json()
     ready = httpx.get(f"{intake.base_url}/readyz").json()
-    assert {"status": "ready", "checks": {"kafka": "ok", "postgres": "ok"}} == ready
+    assert ("ready", {"kafka": "ok", "postgres": "ok"}) == (ready["status"], ready["checks"])
+    assert (None, None) == (ready["config"]["error"], ready["config"]["last_reload"])

@@ -122,16 +122,20 @@ def test_routing_and_assignment_match_the_config(
 def test_duplicates_merge_into_one_escalation(rig: Rig) -> None:
     """Three reports of one external id: one escalation, reports 3, one assignment."""
     body = _body("harassment")
-    ids = {_post(rig, body) for _ in range(3)}
+    # Three different reports: the same body three times would be one report, retried.
+    ids = {_post(rig, {**body, "description": f"report {n}"}) for n in range(3)}
     assert 1 == len(ids)
     (esc_id,) = ids
     state = wait_until(
         lambda: (s := _state(rig, esc_id)) and s["reports"] == 3 and s, 10, "three reports"
     )
     actions = Counter(h["action"] for h in state["history"])
-    assert {"received": 1, "assigned": 1, "duplicate_merged": 2} == dict(actions)
-    types = Counter(e.type for e in _events_of(rig, esc_id, at_least=3))
-    assert {"escalation.assigned": 1, "escalation.duplicate_merged": 2} == dict(types)
+    # The extra reports lift the harassment report one tier: a rise of its own.
+    rise = {"tier_raised": 1}
+    assert {"received": 1, "assigned": 1, "duplicate_merged": 2, **rise} == dict(actions)
+    types = Counter(e.type for e in _events_of(rig, esc_id, at_least=4))
+    merged = {"escalation.duplicate_merged": 2, "escalation.tier_raised": 1}
+    assert {"escalation.assigned": 1, **merged} == dict(types)
 
 
 def _ack(rig: Rig, esc_id: str, by: str) -> None:

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalations.core.escalation import SourceKind
+from escalations.core.refire import Incarnation
 from escalations_intake import fastpath
 from escalations_intake.app import create_app
 from escalations_intake.auth import KeyStore, Principal, Scope, hash_key
@@ -86,12 +87,12 @@ class Producer:
 class Ids:
     """Nothing is stored yet."""
 
-    async def stored(self, esc_id: str) -> bool:
-        return False
+    async def latest(self, key: tuple[str, str]) -> Incarnation | None:
+        return None
 
-    def ask(self, esc_id: str) -> asyncio.Future[bool]:
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        future.set_result(False)
+    def ask(self, key: tuple[str, str]) -> asyncio.Future[Incarnation | None]:
+        future: asyncio.Future[Incarnation | None] = asyncio.get_running_loop().create_future()
+        future.set_result(None)
         return future
 
 
@@ -117,7 +118,7 @@ def _deps(down: bool = False) -> SimpleNamespace:
         producer=Producer(down),
         keys=Keys(),
         limiter=TokenBuckets(config.rate_for, 1.0),
-        stored_ids=Ids(),
+        incarnations=Ids(),
         recent=RecentIds(),
         idempotency=Idempotency(),
     )

@@ -1,4 +1,4 @@
-"""The create path's cheap pieces: batched duplicate lookups, key parsing, body limit."""
+"""The create path's cheap pieces: batched newest-escalation lookups, key parsing, body limit."""
 
 from __future__ import annotations
 
@@ -10,70 +10,81 @@ from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.types import Message, Scope
 
+from escalations.core.refire import Incarnation
 from escalations_intake.auth import _presented
-from escalations_intake.duplicates import StoredIds
+from escalations_intake.duplicates import LatestIncarnations
 from escalations_intake.middleware import Front, _content_length
+
+Key = tuple[str, str]
+OPEN = Incarnation("id-a", 0, resolved=False)
+RESOLVED = Incarnation("id-c", 2, resolved=True)
 
 
 class FakeLookup:
-    """Answers lookups from a fixed set of stored ids, slowly, recording each batch."""
+    """Answers lookups from fixed newest incarnations, slowly, recording each batch."""
 
-    def __init__(self, stored: set[str], delay_s: float = 0.0, fail: bool = False) -> None:
+    def __init__(
+        self, stored: dict[Key, Incarnation], delay_s: float = 0.0, fail: bool = False
+    ) -> None:
         self.stored, self.delay_s, self.fail = stored, delay_s, fail
-        self.batches: list[list[str]] = []
+        self.batches: list[list[Key]] = []
         self.running = self.most_running = 0
 
-    async def __call__(self, ids: list[str]) -> list[str]:
-        self.batches.append(list(ids))
+    async def __call__(self, keys: list[Key]) -> dict[Key, Incarnation]:
+        self.batches.append(list(keys))
         self.running += 1
         self.most_running = max(self.most_running, self.running)
         try:
             await asyncio.sleep(self.delay_s)
             if self.fail:
                 raise OperationalError("SELECT", {}, OSError("connection refused"))
-            return [i for i in ids if i in self.stored]
+            return {k: self.stored[k] for k in keys if k in self.stored}
         finally:
             self.running -= 1
 
 
-def _ids(engine: FakeLookup, window_s: float = 0.001) -> StoredIds:
-    return StoredIds(engine, window_s=window_s)
+def _ids(engine: FakeLookup, window_s: float = 0.001) -> LatestIncarnations:
+    return LatestIncarnations(engine, window_s=window_s)
 
 
 async def test_questions_of_one_window_share_one_query() -> None:
-    """Lookups asked together are answered by a single query with every id."""
-    engine = FakeLookup({"a", "c"})
+    """Lookups asked together are answered by a single query with every key."""
+    engine = FakeLookup({("s", "a"): OPEN, ("s", "c"): RESOLVED})
     ids = _ids(engine)
-    answers = list(await asyncio.gather(ids.stored("a"), ids.stored("b"), ids.stored("c")))
-    assert [True, False, True] == answers
-    assert [["a", "b", "c"]] == engine.batches
+    keys = [("s", "a"), ("s", "b"), ("s", "c")]
+    answers = list(await asyncio.gather(*(ids.latest(k) for k in keys)))
+    assert [OPEN, None, RESOLVED] == answers
+    assert [keys] == engine.batches
 
 
 async def test_one_query_runs_at_a_time_and_later_questions_form_the_next_batch() -> None:
     """Questions asked while a query runs wait for it and then go in one further query."""
-    engine = FakeLookup({"x"}, delay_s=0.02)
+    engine = FakeLookup({("s", "x"): OPEN}, delay_s=0.02)
     ids = _ids(engine)
-    first = asyncio.ensure_future(ids.stored("x"))
+    first = asyncio.ensure_future(ids.latest(("s", "x")))
     await asyncio.sleep(0.005)  # the first query is running now
-    later = list(await asyncio.gather(ids.stored("y"), ids.stored("x"), ids.stored("z")))
-    assert (True, [False, True, False]) == (await first, later)
-    assert [["x"], ["y", "x", "z"]] == engine.batches
+    keys = [("s", "y"), ("s", "x"), ("s", "z")]
+    later = list(await asyncio.gather(*(ids.latest(k) for k in keys)))
+    assert (OPEN, [None, OPEN, None]) == (await first, later)
+    assert [[("s", "x")], keys] == engine.batches
     assert 1 == engine.most_running
 
 
-async def test_a_failing_database_answers_not_a_duplicate() -> None:
-    """The duplicate flag is best effort: a database error answers False, never hangs."""
-    ids = _ids(FakeLookup({"a"}, fail=True))
-    assert [False, False] == list(await asyncio.gather(ids.stored("a"), ids.stored("b")))
+async def test_a_failing_database_answers_as_for_a_new_key() -> None:
+    """The lookup is best effort: a database error answers None (no escalation), never hangs."""
+    ids = _ids(FakeLookup({("s", "a"): OPEN}, fail=True))
+    assert [None, None] == list(
+        await asyncio.gather(ids.latest(("s", "a")), ids.latest(("s", "b")))
+    )
 
 
 async def test_a_withdrawn_question_does_not_break_the_batch() -> None:
-    """Cancelling one lookup (its publish failed) leaves the others answered."""
-    engine = FakeLookup({"b"})
+    """Cancelling one lookup (its request went away) leaves the others answered."""
+    engine = FakeLookup({("s", "b"): RESOLVED})
     ids = _ids(engine)
-    withdrawn, kept = ids.ask("a"), ids.ask("b")
+    withdrawn, kept = ids.ask(("s", "a")), ids.ask(("s", "b"))
     withdrawn.cancel()
-    assert True is await kept
+    assert RESOLVED == await kept
 
 
 def _request(headers: list[tuple[bytes, bytes]]) -> Request:

@@ -13,7 +13,8 @@ from escalations.core.decide import decide as core_decide
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.policy import EscalationPolicy
 from escalations.core.routing import RouteDecision
-from escalations_router.core_decider import DUMPS_REMEMBERED, CoreDecider, Dumps, Schedule
+from escalations_router.core_decider import CoreDecider, Schedule
+from escalations_router.dumps import DUMPS_REMEMBERED, Dumps
 from escalations_router.people import LoadBook
 from escalations_router.schedule import LiveSchedule
 from escalations_router.state import on_received

@@ -41,6 +41,7 @@ class FakeDecider:
     rescore_tier: Tier = Tier.P3
     on_duty: set[str] = field(default_factory=lambda: {"aoife", "ciaran"})
     people: set[str] = field(default_factory=lambda: {"aoife", "ciaran", "niamh"})
+    retry_window: timedelta = timedelta(minutes=10)
 
     def decide(self, received: EscalationReceived, *, at: datetime) -> Decision:
         return Decision(

@@ -22,6 +22,8 @@ from escalations_intake.routes_ack import router as ack_router
 from escalations_intake.routes_act import router as act_router
 from escalations_intake.routes_calendar import router as calendar_router
 from escalations_intake.routes_escalations import router as escalations_router
+from escalations_intake.routes_feeds import router as feeds_router
+from escalations_intake.routes_schedule_manage import router as schedule_manage_router
 from escalations_intake.routes_schedules import router as schedules_router
 from escalations_intake.routes_simulate import router as simulate_router
 from escalations_intake.settings import IntakeSettings
@@ -87,7 +89,9 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         escalations_router,
         act_router,
         schedules_router,
+        schedule_manage_router,
         calendar_router,
+        feeds_router,
         simulate_router,
         alertmanager_router,
         pagerduty_router,
@@ -122,8 +126,13 @@ def _operations(app: FastAPI) -> None:
         """Readiness: Kafka and Postgres both answer."""
         deps: bootstrap.Deps = request.app.state.deps
         results = await run_checks({"kafka": deps.check_kafka, "postgres": deps.check_postgres})
-        ready = all(v == "ok" for v in results.values())
-        body = {"status": "ready" if ready else "not_ready", "checks": results}
+        ready = all(v == "ok" for v in results.values()) and not deps.outages.failing()
+        body = {
+            "status": "ready" if ready else "not_ready",
+            "checks": results,
+            "outages": deps.outages.status(),
+            "config": deps.config.file.status(),
+        }
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)

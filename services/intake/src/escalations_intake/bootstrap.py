@@ -17,10 +17,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from escalations.contracts.topics import INTAKE
 from escalations.core.escalation import SourceKind
 from escalations.db.engine import make_engine, make_sessions
+from escalations.outages import Outages
+from escalations.outages import watch as watch_dependencies
 from escalations.partitioner import partition_of
+from escalations_intake import metrics
 from escalations_intake.auth import KeyStore, Scope, store_key
-from escalations_intake.confighold import ConfigSource
-from escalations_intake.duplicates import LookupConnection, StoredIds, lookup_engine
+from escalations_intake.confighold import CHECK_EVERY_S, ConfigSource
+from escalations_intake.duplicates import LatestIncarnations, LookupConnection, lookup_engine
 from escalations_intake.idempotency import IdempotencyStore
 from escalations_intake.ratelimit import TokenBuckets
 from escalations_intake.settings import IntakeSettings
@@ -61,9 +64,11 @@ class Deps:
     limiter: TokenBuckets
     idempotency: IdempotencyStore
     lookups: LookupConnection
-    stored_ids: StoredIds
+    incarnations: LatestIncarnations
     recent: RecentIds = field(default_factory=RecentIds)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Dependencies this worker cannot reach now, seen by its probe (escalations.outages).
+    outages: Outages = field(default_factory=lambda: Outages(metrics.OUTAGES))
 
     async def check_postgres(self) -> None:
         """Raise unless Postgres answers a query."""
@@ -118,7 +123,7 @@ def build(settings: IntakeSettings) -> Deps:
             engine, settings.idempotency_ttl_seconds, settings.idempotency_wait_seconds
         ),
         lookups=lookups,
-        stored_ids=StoredIds(lookups.stored_among),
+        incarnations=LatestIncarnations(lookups.latest_of),
     )
 
 
@@ -136,6 +141,14 @@ async def start(deps: Deps) -> None:
         )
         log.info("bootstrap key registered for source 'admin'")
     deps.tasks.append(asyncio.create_task(_purge_loop(deps.idempotency)))
+    # SIGHUP reloads at once (as in the router and notifier) instead of ending the process.
+    watch = deps.config.file.watch(asyncio.Event(), CHECK_EVERY_S)
+    deps.tasks.append(asyncio.create_task(watch, name="config"))
+    # Requests meet an outage one by one (503); this probe says since when, in /readyz and
+    # in intake_dependency_up, and logs its start and end once.
+    checks = {"kafka": deps.check_kafka, "postgres": deps.check_postgres}
+    probe = watch_dependencies(checks, deps.outages, asyncio.Event())
+    deps.tasks.append(asyncio.create_task(probe, name="dependencies"))
 
 
 async def _purge_loop(store: IdempotencyStore) -> None:

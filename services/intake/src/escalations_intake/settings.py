@@ -53,6 +53,13 @@ class IntakeSettings(CommonSettings):
     idempotency_ttl_seconds: int = Field(24 * 3600, ge=60)
     idempotency_wait_seconds: float = Field(10.0, gt=0)
     publish_timeout_seconds: float = Field(5.0, gt=0)
+    retry_window_seconds: int = Field(
+        600,
+        ge=1,
+        le=86_400,
+        description="Retry window of reports without an external id: the same body from the "
+        "same source in one window gets the same id (keep equal to ROUTER_RETRY_WINDOW_SECONDS)",
+    )
     kafka_linger_ms: int = Field(5, ge=0, le=1000)
     kafka_max_batch_bytes: int = Field(256 * 1024, ge=16 * 1024)
     db_pool_size: int = Field(10, ge=1, le=100)

@@ -6,8 +6,11 @@ import asyncio
 import logging
 import sys
 
+from aiokafka.errors import KafkaError
+
 from escalations.core.config import Config
 from escalations.logs import configure_logging
+from escalations.outages import KAFKA, retrying, watch
 from escalations.runtime import (
     health_app,
     install_stop_signals,
@@ -17,8 +20,7 @@ from escalations.runtime import (
     supervise,
 )
 from escalations.settings import load_service
-from escalations_notifier import metrics
-from escalations_notifier.bootstrap import build
+from escalations_notifier.bootstrap import Deps, build
 from escalations_notifier.pipeline import consume
 from escalations_notifier.settings import NotifierSettings
 
@@ -30,30 +32,63 @@ async def run(settings: NotifierSettings, config: Config) -> None:
     deps = build(settings, config)
     stop = asyncio.Event()
     install_stop_signals(stop)
-    await deps.producer.start()
-    await deps.consumer.start()
-    metrics.DLQ_SIZE.set(await deps.ledger.parked())
-    app = health_app({"kafka": deps.check_kafka, "postgres": deps.check_postgres})
+    deps.deliverer.stop = stop
+    checks = {"kafka": deps.check_kafka, "postgres": deps.check_postgres}
+    app = health_app(checks, {"config": deps.config.status}, deps.outages)
+    # Health first: while the broker is still out at start, /readyz says so.
     tasks = [
-        asyncio.create_task(consume(deps.consumer, deps.notifier, stop), name="consume"),
-        asyncio.create_task(deps.retrier.run(stop), name="retry"),
+        # Sees an outage between batches too, so readiness and the gauge say it at once.
+        asyncio.create_task(watch(checks, deps.outages, stop), name="dependencies"),
         asyncio.create_task(
             serve_health(app, settings.http_host, settings.http_port, stop), name="health"
         ),
     ]
-    # Everything built so far lives as long as the process: keep it out of the collector's
-    # full passes, which otherwise pause sends for tens of milliseconds at a time.
-    settle_memory()
-    log.info("notifier started")
     try:
+        try:
+            # The broker may be starting, or out: wait for it as every loop does.
+            await retrying(
+                deps.producer.start, outages=deps.outages, dependency=KAFKA, loop="start",
+                errors=(KafkaError,), stop=stop,
+            )  # fmt: skip
+        except KafkaError:
+            if not stop.is_set():
+                raise
+            log.info("stopped before the broker could be reached")
+            return
+        tasks += [
+            asyncio.create_task(_consume(deps, stop), name="consume"),
+            asyncio.create_task(deps.retrier.run(stop), name="retry"),
+            asyncio.create_task(
+                deps.config.watch(stop, settings.config_poll_seconds), name="config"
+            ),
+        ]
+        # Everything built so far lives as long as the process: keep it out of the
+        # collector's full passes, which otherwise pause sends for tens of milliseconds.
+        settle_memory()
+        log.info("notifier started")
         await supervise(tasks, stop)
     finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await deps.consumer.stop()
         await deps.producer.stop()
         await deps.http.aclose()
         await deps.ledger.close()
         await deps.engine.dispose()
         log.info("notifier stopped")
+
+
+async def _consume(deps: Deps, stop: asyncio.Event) -> None:
+    """Join the group, then consume: the retry loop does not wait for the join.
+
+    A restarted notifier's own unfinished deliveries go out from the retry loop while the
+    group rebalances (seconds, or the session timeout when the old member is not static).
+    """
+    await retrying(
+        deps.consumer.start, outages=deps.outages, dependency=KAFKA, loop="start",
+        errors=(KafkaError,), stop=stop,
+    )  # fmt: skip
+    await consume(deps.consumer, deps.notifier, stop, outages=deps.outages)
 
 
 def main() -> int:

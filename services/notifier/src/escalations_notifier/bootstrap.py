@@ -13,6 +13,8 @@ from escalations.contracts.topics import EVENTS
 from escalations.core.config import Config
 from escalations.db.engine import make_engine
 from escalations.kafka import make_consumer, make_producer
+from escalations.outages import Outages
+from escalations.reload import ConfigFile
 from escalations_notifier import metrics
 from escalations_notifier.body import Links
 from escalations_notifier.breaker import Breakers
@@ -39,6 +41,9 @@ class Deps:
     notifier: Notifier
     retrier: Retrier
     ledger: Ledger
+    config: ConfigFile
+    deliverer: Deliverer
+    outages: Outages
 
     async def check_postgres(self) -> None:
         """Raise unless Postgres answers a query."""
@@ -47,7 +52,9 @@ class Deps:
 
     async def check_kafka(self) -> None:
         """Raise unless the broker answers a metadata request."""
-        if not await self.producer.partitions_for(EVENTS):
+        # A fresh request, not the producer's cached metadata: a stopped broker must show.
+        metadata = await self.producer.client.fetch_all_metadata()
+        if not metadata.partitions_for_topic(EVENTS):
             raise RuntimeError(f"topic {EVENTS} has no partitions")
 
 
@@ -60,7 +67,8 @@ def links_of(settings: NotifierSettings) -> Links:
 def build(settings: NotifierSettings, config: Config) -> Deps:
     """Create clients and channels (not yet connected); call inside the running event loop."""
     engine = make_engine(settings.database_url, pool_size=10)
-    ledger = Ledger(engine, settings.lease_seconds)
+    outages = Outages(metrics.OUTAGES)
+    ledger = Ledger(engine, settings.lease_seconds, settings.instance)
     http = HttpClients(settings.request_timeout_seconds, settings.connections_per_endpoint)
     channels = build_channels(settings, http, Templates())
     producer = make_producer(settings.kafka_bootstrap_servers, "notifier-dlq")
@@ -71,13 +79,29 @@ def build(settings: NotifierSettings, config: Config) -> Deps:
         settings.inline_retry_seconds,
     )
     breakers = Breakers(
-        settings.breaker_failures, settings.breaker_open_seconds, on_change=metrics.set_circuit_open
+        settings.breaker_failures,
+        settings.breaker_open_seconds,
+        on_change=metrics.set_circuit_open,
+        max_open_seconds=settings.breaker_max_open_seconds,
     )
-    deliverer = Deliverer(channels, ledger, producer, policy, breakers, settings.max_in_flight)
+    deliverer = Deliverer(
+        channels, ledger, producer, policy, breakers, settings.max_in_flight,
+        outages=outages, on_recovered=lambda channel: retrier.wake(channel),
+    )  # fmt: skip
     planner = Planner(config, channels, links_of(settings))
-    consumer = make_consumer(
-        settings.kafka_bootstrap_servers, settings.group_id, "notifier", EVENTS
+    # A reload reaches new plans and the addresses of retries; a batch being planned keeps
+    # the configuration it started with (planning is synchronous).
+    config_file = ConfigFile(
+        settings.config_path, config, metrics=metrics.CONFIG_RELOAD, on_change=planner.use
     )
+    # A static member: a restart under the same name takes its partitions back at once.
+    consumer = make_consumer(
+        settings.kafka_bootstrap_servers, settings.group_id, "notifier", EVENTS,
+        group_instance_id=settings.instance,
+    )  # fmt: skip
     notifier = Notifier(planner, ledger, deliverer)
-    retrier = Retrier(ledger, deliverer, planner, settings.retry_poll_seconds)
-    return Deps(settings, engine, consumer, producer, http, notifier, retrier, ledger)
+    retrier = Retrier(ledger, deliverer, planner, settings.retry_poll_seconds, outages)
+    return Deps(
+        settings, engine, consumer, producer, http, notifier, retrier, ledger, config_file,
+        deliverer, outages,
+    )  # fmt: skip

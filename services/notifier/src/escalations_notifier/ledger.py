@@ -4,11 +4,22 @@ It is also the retry queue. Status values:
 
 * ``pending``: someone is sending it; ``next_attempt_at`` is when that lease runs out;
 * ``retrying``: waiting for ``next_attempt_at``, then any notifier instance may send it;
-* ``sent``, ``dead_lettered`` (parked in the DLQ topic), ``skipped`` (quiet hours): final.
+* ``held``: a pager, webhook or chat message that fell in the recipient's quiet hours;
+  ``next_attempt_at`` is when they end, and then the retry loop sends it like a retry;
+* ``sent``, ``dead_lettered`` (parked in the DLQ topic), ``not_needed`` (a held message
+  whose escalation was acknowledged or resolved first; ``last_error`` says when and by
+  whom): final. ``skipped`` is final too (quiet hours before migration 0011).
 
-A redelivered event finds its rows and sends nothing that was sent. A ``pending`` row whose
-lease ran out means its sender died mid-send: it is sent again, at most once more (receivers
-dedupe on ``X-Escalation-Event-Id``, PagerDuty on the dedup key). Rows of one stream
+A held message does not hold up its stream: later messages (a P0 after a rise) go out
+at once. It is dropped when the notifier consumes the escalation's acknowledgement or
+resolution, in the same partition order, so a release never races a close it has seen.
+
+A redelivered event finds its rows and sends nothing that was sent. Each row names the
+notifier instance that leased it (``owner``). A ``pending`` row whose lease ran out means
+its sender died, or could not record the outcome, after it may have sent: the outcome is
+unknown, so it is sent again, counted in ``redeliveries`` and marked as a redelivery
+(receivers dedupe on ``X-Escalation-Event-Id``, PagerDuty on the dedup key). A restarted
+instance takes its own pending rows back at once (``reclaim_own``). Rows of one stream
 (escalation, recipient, channel) go out in the order they were written.
 
 Every call is one round trip for a whole batch: that is the notifier's throughput lever.
@@ -16,7 +27,7 @@ Every call is one round trip for a whole batch: that is the notifier's throughpu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,86 +36,31 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from escalations.db.held import HeldConnection, HeldConnections
+from escalations.db.held import HeldConnections
 from escalations_notifier.channels import Message
+from escalations_notifier.ledger_sql import (
+    CLAIM,
+    CLAIM_AGAIN,
+    DROP_HELD,
+    FINISH,
+    LEASE,
+    PAGED,
+    RECLAIM_OWN,
+    WAKE,
+)
 
 PENDING = "pending"
 RETRYING = "retrying"
 SENT = "sent"
 DEAD_LETTERED = "dead_lettered"
 SKIPPED = "skipped"
+HELD = "held"
+NOT_NEEDED = "not_needed"
 CLOSING_EVENTS = ("escalation.acknowledged", "escalation.resolved")
 Key = tuple[str, str, str]
 # Batches that may be claimed at once (the consume loop claims batches that share no
 # escalation side by side): one held connection each.
 CONCURRENT_CLAIMS = 3
-# The stream-order checks below say "unfinished" as "not final", on purpose: the planner
-# then finds older rows by escalation id alone. Spelled IN ('pending', 'retrying') it also
-# scans the partial index ix_deliveries_due, whose dead entries (every row passes through
-# pending) pile up between vacuums: claims got slower the bigger the table grew (measured:
-# 500 rows took 40 ms at 4,000 rows in the table, 300 ms at 32,000).
-
-# The two hot statements run on held connections (asyncpg's $n parameters) and take their
-# rows as one JSON document: encoding ten arrays element by element cost the client more.
-_CLAIM = """
-WITH ins AS (
-  INSERT INTO deliveries (event_id, recipient, channel, escalation_id, status, attempts,
-                          last_error, created_at, updated_at, event_type, event_time, body,
-                          next_attempt_at)
-  SELECT e, r, c, x, s, 0, err, now(), now(), t, et, b,
-         CASE WHEN s = 'pending' THEN now() + make_interval(secs => $1) END
-  FROM jsonb_to_recordset($2::text::jsonb)
-       AS u(e text, r text, c text, x text, s text, err text, t text, et timestamptz, b jsonb)
-  ON CONFLICT (event_id, recipient, channel) DO NOTHING
-  RETURNING event_id, recipient, channel, escalation_id, status, created_at
-)
-SELECT ins.event_id, ins.recipient, ins.channel, ins.status,
-       EXISTS (SELECT 1 FROM deliveries o
-               WHERE o.escalation_id = ins.escalation_id AND o.recipient = ins.recipient
-                 AND o.channel = ins.channel AND o.created_at < ins.created_at
-                 AND o.status NOT IN ('sent', 'dead_lettered', 'skipped')) AS blocked
-FROM ins
-"""
-
-_FINISH = """
-UPDATE deliveries d
-SET status = u.s, attempts = u.a, last_error = u.err, updated_at = now(),
-    sent_at = CASE WHEN u.s = 'sent' THEN now() END,
-    next_attempt_at = CASE WHEN u.s = 'retrying' THEN now() + make_interval(secs => u.delay) END
-FROM jsonb_to_recordset($1::text::jsonb)
-     AS u(e text, r text, c text, s text, a int, err text, delay float8)
-WHERE d.event_id = u.e AND d.recipient = u.r AND d.channel = u.c
-"""
-
-# Take due rows whose stream has nothing older still unfinished, and lease them.
-_LEASE = text("""
-UPDATE deliveries d
-SET status = 'pending', next_attempt_at = now() + make_interval(secs => :lease),
-    updated_at = now()
-FROM (
-  SELECT q.event_id, q.recipient, q.channel FROM deliveries q
-  WHERE q.status IN ('pending', 'retrying') AND q.next_attempt_at <= now()
-    AND q.body IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM deliveries o
-                    WHERE o.escalation_id = q.escalation_id AND o.recipient = q.recipient
-                      AND o.channel = q.channel AND o.created_at < q.created_at
-                      AND o.status NOT IN ('sent', 'dead_lettered', 'skipped'))
-  ORDER BY q.next_attempt_at
-  LIMIT :limit
-  FOR UPDATE SKIP LOCKED
-) due
-WHERE d.event_id = due.event_id AND d.recipient = due.recipient AND d.channel = due.channel
-RETURNING d.event_id, d.recipient, d.channel, d.escalation_id, d.event_type, d.event_time,
-          d.body, d.attempts, d.created_at
-""")
-
-_PAGED = text("""
-SELECT DISTINCT escalation_id, recipient, channel FROM deliveries
-WHERE escalation_id = ANY(CAST(:ids AS text[])) AND channel IN ('pagerduty', 'webhook')
-  AND status IN ('sent', 'pending', 'retrying')
-  AND coalesce(event_type, '') NOT IN ('escalation.acknowledged', 'escalation.resolved')
-ORDER BY escalation_id, recipient, channel
-""")
 
 
 @dataclass(frozen=True)
@@ -113,7 +69,7 @@ class Claimed:
 
     owned: frozenset[Key]
     blocked: frozenset[Key]
-    skipped: frozenset[Key]
+    held: frozenset[Key]
 
 
 @dataclass(frozen=True)
@@ -140,20 +96,30 @@ class Stored:
     status: str = PENDING
     last_error: str | None = None
     updated_at: datetime | None = None
+    # The status the lease found: ``pending`` means an earlier attempt's outcome is unknown.
+    found: str | None = None
+
+    @property
+    def redelivery(self) -> bool:
+        """Return whether an earlier attempt may have reached the receiver (outcome unknown)."""
+        return self.found == PENDING
 
 
 class Ledger:
     """Reads and writes delivery rows, a batch per round trip."""
 
-    def __init__(self, engine: AsyncEngine, lease_seconds: float) -> None:
+    def __init__(self, engine: AsyncEngine, lease_seconds: float, owner: str = "") -> None:
         self._engine = engine
         self._lease = lease_seconds
+        self.owner = owner
         # The two statements on every batch's path get connections of their own (db/held.py).
         self._claims = HeldConnections(engine, CONCURRENT_CLAIMS)
-        # No fsync wait for outcomes: a Postgres crash that loses one leaves the row
-        # pending, and it is sent at most once more, as after a notifier crash. Claims
-        # keep the durable commit: they are the "written before sending" promise.
-        self._outcomes = HeldConnection(engine, "SET synchronous_commit = off")
+        # Outcomes commit durably, like claims: an outcome a Postgres crash lost would leave
+        # its row pending, to be sent again. The time from a send to its durable record is
+        # the whole window in which a message can go out twice (README, "Behaviour under
+        # failure"). Several connections, so that batches' records overlap and share the
+        # WAL flushes instead of queueing behind each other's.
+        self._outcomes = HeldConnections(engine, CONCURRENT_CLAIMS)
 
     async def close(self) -> None:
         """Close the connections the ledger holds (the engine's pool is the caller's)."""
@@ -161,31 +127,58 @@ class Ledger:
         await self._outcomes.close()
 
     async def claim(
-        self, messages: Sequence[Message], skipped: Sequence[tuple[Message, str]]
+        self,
+        messages: Sequence[Message],
+        held: Sequence[tuple[Message, str, datetime]],
+        *,
+        again: bool = False,
     ) -> Claimed:
         """Write rows for new messages; return the ones this process must send now.
 
+        ``held`` are (message, reason, release instant): stored to go out at that instant.
         One statement, committed (durably) before it answers: nothing is sent unrecorded.
+        ``again`` after a try whose outcome is unknown: rows that try wrote are taken too.
         """
-        rows = [(m, PENDING, None) for m in messages] + [(m, SKIPPED, r) for m, r in skipped]
+        rows = [(m, PENDING, None, None) for m in messages] + [
+            (m, HELD, reason, release) for m, reason, release in held
+        ]
         if not rows:
             return Claimed(frozenset(), frozenset(), frozenset())
-        naive = [m.event_id for m, _, _ in rows if m.event_time.tzinfo is None]
+        naive = [
+            m.event_id
+            for m, _, _, release in rows
+            if m.event_time.tzinfo is None or (release is not None and release.tzinfo is None)
+        ]
         if naive:
             # JSON would carry it without an offset, and Postgres would guess one.
             raise ValueError(f"event time without a timezone in events {', '.join(naive)}")
         document = [
             {"e": m.event_id, "r": m.recipient, "c": m.channel, "x": m.escalation_id, "s": status,
-             "err": reason, "t": m.event_type, "et": m.event_time, "b": m.body}
-            for m, status, reason in rows
+             "err": reason, "t": m.event_type, "et": m.event_time, "b": m.body, "na": release}
+            for m, status, reason, release in rows
         ]  # fmt: skip
         result = await self._claims.fetch(
-            _CLAIM, float(self._lease), orjson.dumps(document).decode()
+            CLAIM_AGAIN if again else CLAIM,
+            float(self._lease),
+            orjson.dumps(document).decode(),
+            self.owner,
         )
         owned = frozenset((r[0], r[1], r[2]) for r in result if r[3] == PENDING)
         blocked = frozenset((r[0], r[1], r[2]) for r in result if r[3] == PENDING and r[4])
-        skipped_keys = frozenset((r[0], r[1], r[2]) for r in result if r[3] == SKIPPED)
-        return Claimed(owned, blocked, skipped_keys)
+        held_keys = frozenset((r[0], r[1], r[2]) for r in result if r[3] == HELD)
+        return Claimed(owned, blocked, held_keys)
+
+    async def drop_held(self, reasons: Mapping[str, str]) -> list[Key]:
+        """Make the held rows of closed escalations final (``not_needed``, with the reason).
+
+        ``reasons`` maps escalation id -> why. A row the retry loop has already leased is
+        no longer held and goes out: its quiet hours were over before the close was seen.
+        """
+        if not reasons:
+            return []
+        document = [{"x": x, "why": why} for x, why in reasons.items()]
+        rows = await self._claims.fetch(DROP_HELD, orjson.dumps(document).decode())
+        return [(r[0], r[1], r[2]) for r in rows]
 
     async def finish(self, outcomes: Sequence[Outcome]) -> None:
         """Record where each delivery stands (sent, parked, or retrying after ``delay``)."""
@@ -196,14 +189,24 @@ class Ledger:
              "err": o.error, "delay": o.delay}
             for o in outcomes
         ]  # fmt: skip
-        await self._outcomes.fetch(_FINISH, orjson.dumps(document).decode())
+        await self._outcomes.fetch(FINISH, orjson.dumps(document).decode())
 
     async def lease_due(self, limit: int) -> list[Stored]:
         """Lease up to ``limit`` rows that are due for a (re)try, oldest first."""
         async with self._engine.begin() as conn:
-            rows = list((await conn.execute(_LEASE, {"lease": self._lease, "limit": limit})).all())
+            params = {"lease": self._lease, "limit": limit, "owner": self.owner}
+            rows = list((await conn.execute(LEASE, params)).all())
         rows.sort(key=lambda r: (r[8], r[5]))
-        return [Stored((r[0], r[1], r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
+        return [Stored((r[0], r[1], r[2]), r[3], r[4], r[5], r[6], r[7], found=r[9]) for r in rows]
+
+    async def reclaim_own(self) -> int:
+        """Make this instance's pending rows due now (after a restart); return how many."""
+        return len(await self._claims.fetch(RECLAIM_OWN, self.owner))
+
+    async def wake(self, channels: Sequence[str]) -> None:
+        """Make the waiting retries of these channels due now (an endpoint answers again)."""
+        if channels:
+            await self._claims.fetch(WAKE, list(channels))
 
     async def paged(self, escalation_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
         """Return, per escalation, the (recipient, channel) pairs with an open page."""
@@ -212,7 +215,7 @@ class Ledger:
         if not ids:
             return found
         async with self._engine.connect() as conn:
-            for escalation_id, recipient, channel in await conn.execute(_PAGED, {"ids": ids}):
+            for escalation_id, recipient, channel in await conn.execute(PAGED, {"ids": ids}):
                 found[escalation_id].append((recipient, channel))
         return found
 

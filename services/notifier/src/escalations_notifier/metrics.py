@@ -6,13 +6,17 @@ from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from escalations.outages import OutageMetrics, outage_metrics
+from escalations.reload import ReloadMetrics, reload_metrics
 from escalations_notifier.channels import CHANNELS
 
 # sent: accepted by the channel; retried: an attempt failed and will be retried;
 # failed: a permanent failure or the last attempt; dead_lettered: parked in the DLQ topic;
 # deferred: handed to the retry queue (inline budget spent, circuit open, or queued behind
 # an older message of the same stream); duplicate_skipped: the ledger had it already;
-# skipped_quiet_hours: held back by the recipient's quiet hours (recorded in the ledger).
+# held_quiet_hours: held in the ledger until the recipient's quiet hours end (then it is
+# sent and counted as sent); not_needed: a held message dropped because its escalation was
+# acknowledged or resolved before the quiet hours ended.
 OUTCOMES = (
     "sent",
     "retried",
@@ -20,7 +24,8 @@ OUTCOMES = (
     "dead_lettered",
     "deferred",
     "duplicate_skipped",
-    "skipped_quiet_hours",
+    "held_quiet_hours",
+    "not_needed",
 )
 
 DELIVERIES = Counter(
@@ -38,10 +43,25 @@ CIRCUIT_OPEN = Gauge(
     "notifier_circuit_open", "Endpoints of a channel with an open or half-open circuit", ["channel"]
 )
 CONSUMER_LAG = Gauge("notifier_consumer_lag", "Records behind the log end", ["partition"])
+# A re-send after an attempt whose outcome is unknown (marked as a redelivery).
+REDELIVERIES = Counter(
+    "notifier_redeliveries_total",
+    "Messages sent again because an earlier attempt's outcome was unknown",
+    ["channel"],
+)
+UNRECORDED = Gauge(
+    "notifier_unrecorded_outcomes",
+    "Outcomes of sends this process holds in memory until Postgres takes them",
+)
+DEPENDENCY_UP, DEPENDENCY_RETRIES = outage_metrics("notifier")
+OUTAGES = OutageMetrics(DEPENDENCY_UP, DEPENDENCY_RETRIES)
+CONFIG_RELOADS, CONFIG_RELOAD_OK, CONFIG_LOADED_AT = reload_metrics("notifier")
+CONFIG_RELOAD = ReloadMetrics(CONFIG_RELOADS, CONFIG_RELOAD_OK, CONFIG_LOADED_AT)
 
 for _channel in CHANNELS:
     LATENCY.labels(_channel)
     RETRIES.labels(_channel)
+    REDELIVERIES.labels(_channel)
     CIRCUIT_OPEN.labels(_channel)
     for _outcome in OUTCOMES:
         DELIVERIES.labels(_channel, _outcome)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import socket
+
 from pydantic import Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -61,7 +64,33 @@ class NotifierSettings(CommonSettings):
     lease_seconds: float = Field(60.0, gt=0, le=3600)
     retry_poll_seconds: float = Field(0.5, gt=0, le=60)
     breaker_failures: int = Field(5, ge=1, le=1000)
-    breaker_open_seconds: float = Field(15.0, gt=0, le=3600)
+    # Short and capped: a recovered endpoint is probed within breaker_max_open_seconds,
+    # and its waiting messages go out at once (README, "Behaviour under failure").
+    breaker_open_seconds: float = Field(1.0, gt=0, le=3600)
+    breaker_max_open_seconds: float = Field(3.0, gt=0, le=3600)
+    instance_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=150,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description=(
+            "Stable name of this notifier (default: host name and health port); a restart "
+            "under the same name takes back its unfinished deliveries at once"
+        ),
+    )
+    config_poll_seconds: float = Field(
+        2.0, gt=0, le=300, description="How often the config file is checked for changes"
+    )
+
+    @property
+    def instance(self) -> str:
+        """Return this notifier's stable name: the setting, else host name and health port.
+
+        Both survive a restart of the process (a pod keeps its host name), and no two live
+        notifiers on one host share a port.
+        """
+        host = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())
+        return self.instance_id or f"{host}-{self.http_port}"
 
     @field_validator("smtp_host", "smtp_username", "smtp_password", mode="before")
     @classmethod
@@ -97,6 +126,11 @@ class NotifierSettings(CommonSettings):
             raise ValueError(
                 f"NOTIFIER_LEASE_SECONDS={self.lease_seconds:g} must be at least twice "
                 f"NOTIFIER_REQUEST_TIMEOUT_SECONDS + NOTIFIER_INLINE_RETRY_SECONDS ({needed:g})"
+            )
+        if self.breaker_max_open_seconds < self.breaker_open_seconds:
+            raise ValueError(
+                f"NOTIFIER_BREAKER_MAX_OPEN_SECONDS={self.breaker_max_open_seconds:g} must be "
+                f"at least NOTIFIER_BREAKER_OPEN_SECONDS={self.breaker_open_seconds:g}"
             )
         if self.smtp_password is not None and self.smtp_username is None:
             raise ValueError("NOTIFIER_SMTP_PASSWORD is set but NOTIFIER_SMTP_USERNAME is not")

@@ -47,7 +47,8 @@ from escalations.core.escalation import Tier
 from escalations.db.models import EscalationRow
 from escalations.db.models_router import ClockRow
 from escalations.kafka import KafkaRecord
-from escalations_router import metrics, schedule, store
+from escalations.logs import log_context
+from escalations_router import metrics, refire, schedule, store
 from escalations_router.core_decider import BoundDecider, CoreDecider
 from escalations_router.db import ERRORS, Connection, Pool
 from escalations_router.observe import observe
@@ -72,7 +73,7 @@ COMMANDS: dict[type[BaseModel], Handler] = {
     ResolveRequested: on_resolve,
     ReassignRequested: on_reassign,
 }
-SCHEDULE_COMMANDS = (OverrideRequested, TimeOffRequested)
+SCHEDULE_COMMANDS = schedule.SCHEDULE_COMMANDS
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,10 @@ class Touched:
     @classmethod
     def of(cls, parsed: Sequence[Parsed]) -> Touched:
         """Return what these decoded events touch."""
+        # A re-fire also writes the escalation it follows (``refire``).
+        follows = refire.linked(_received(parsed))
         return cls(
-            frozenset(p.envelope.subject for p in parsed),
+            frozenset(p.envelope.subject for p in parsed) | follows,
             frozenset(p.envelope.id for p in parsed),
             any(isinstance(p.payload, SCHEDULE_COMMANDS) for p in parsed),
         )
@@ -260,7 +263,9 @@ class BatchProcessor:
         escalation_ids = [
             p.envelope.subject for p in parsed if not isinstance(p.payload, SCHEDULE_COMMANDS)
         ]
-        rows = await store.lock_rows(connection, escalation_ids)
+        received = _received(parsed)
+        rows = await store.lock_rows(connection, [*escalation_ids, *refire.linked(received)])
+        await refire.lock_links(connection, rows, received)
         ids = [p.envelope.id for p in parsed] + [dead_letter_id(r) for r, _ in poison]
         live, done = await schedule.load_with_done(connection, now, store.CONSUMER, ids, self._live)
         clocks = await store.load_clocks(connection, rows)
@@ -333,28 +338,40 @@ class BatchProcessor:
 
     async def _apply(self, batch: Batch, item: Parsed) -> None:
         payload = item.payload
-        if isinstance(payload, SCHEDULE_COMMANDS):
-            await self._schedule(batch, item, payload)
-        else:
-            self._escalation(batch, item)
+        # Every line logged while the event is applied carries its ids (docs/operations.md);
+        # a schedule command's subject is a team or a person, not an escalation.
+        subject = None if isinstance(payload, SCHEDULE_COMMANDS) else item.envelope.subject
+        with log_context(escalation_id=subject, event_id=item.envelope.id):
+            if isinstance(payload, SCHEDULE_COMMANDS):
+                await self._schedule(batch, item, payload)
+            else:
+                self._escalation(batch, item)
         batch.writes.mark_processed(item.envelope.id, batch.now)
         batch.applied.append(item.envelope.type)
 
-    async def _schedule(
-        self, batch: Batch, item: Parsed, cmd: OverrideRequested | TimeOffRequested
-    ) -> None:
+    async def _schedule(self, batch: Batch, item: Parsed, cmd: schedule.ScheduleCommand) -> None:
         error = schedule.problem(cmd, batch.decider.config)
         if error is not None:
             _park(batch.writes, item.record, "invalid_command", error, batch.now)
             return
-        await schedule.store(batch.connection, cmd, batch.now)
-        batch.decider.reschedule(schedule.with_command(batch.decider.schedule, cmd))
+        live = batch.decider.schedule
+        applied = await schedule.apply(batch.connection, cmd, item.envelope.id, batch.now, live)
+        if applied is not live:
+            batch.decider.reschedule(applied)
         log.info("applied %s for %s", item.envelope.type, item.envelope.subject)
 
     def _escalation(self, batch: Batch, item: Parsed) -> None:
         esc_id = item.envelope.subject
-        row = batch.rows.get(esc_id)
         payload = item.payload
+        placed = None
+        if isinstance(payload, EscalationReceived):
+            try:
+                placed = refire.placed(batch.rows, esc_id, payload)
+            except (ValueError, LookupError) as exc:
+                _park(batch.writes, item.record, "handler_error", repr(exc), batch.now)
+                return
+            payload, esc_id = placed.event, placed.event.escalation_id
+        row = batch.rows.get(esc_id)
         # ``__dict__``: most payloads have no ``by``, and a missing pydantic attribute raises.
         if row is None and is_system_actor(payload.__dict__.get("by", "")):
             # An integration closing an alert the router never saw (it fired before the
@@ -372,8 +389,9 @@ class BatchProcessor:
             return
         owner = row.owner if row is not None else None
         try:
-            if isinstance(payload, EscalationReceived):
-                outcome = on_received(row, payload, batch.decider, batch.now)
+            if placed is not None:
+                generation = placed.generation
+                outcome = on_received(row, placed.event, batch.decider, batch.now, generation)
             else:
                 assert row is not None
                 outcome = COMMANDS[type(payload)](row, payload, batch.decider, batch.now)
@@ -394,6 +412,9 @@ class BatchProcessor:
             batch.writes.changed[esc_id] = row  # loaded: written back whole at the end
         self._clock(batch, row, outcome, owner)
         batch.writes.record(esc_id, outcome.changes, item.envelope.id, batch.now)
+        if new and placed is not None and placed.predecessor is not None:
+            predecessor, event_id = placed.predecessor, item.envelope.id
+            refire.link(batch.writes, predecessor, batch.created, esc_id, event_id, batch.now)
         batch.writes.enqueue_all(esc_id, outcome.events, batch.now)
         batch.outcomes.append(outcome)
 
@@ -462,6 +483,13 @@ def _handed(batch: Batch, ids: dict[str, int]) -> tuple[list[OutboxRow], bool]:
     return sorted(handed), others
 
 
+def _received(parsed: Sequence[Parsed]) -> list[tuple[str, EscalationReceived]]:
+    """Return the reports of a batch with the escalation each is addressed to."""
+    return [
+        (p.envelope.subject, p.payload) for p in parsed if isinstance(p.payload, EscalationReceived)
+    ]
+
+
 def _fresh(parsed: list[Parsed], done: set[str]) -> list[Parsed]:
     """Drop events already processed, and repeats of one event within the batch."""
     seen = set(done)
@@ -482,12 +510,12 @@ def _people_in_play(
     for item in todo:
         payload = item.payload
         row = rows.get(item.envelope.subject)
-        if isinstance(payload, EscalationReceived) and row is None:
+        if isinstance(payload, EscalationReceived) and (row is None or row.status == "resolved"):
             try:
                 people |= decider.candidates(payload, now)
             except (ValueError, LookupError):
                 continue  # decide fails the same way later and parks the event
-        elif isinstance(payload, SCHEDULE_COMMANDS):
+        elif isinstance(payload, (OverrideRequested, TimeOffRequested)):
             people.add(payload.person)
         elif row is not None and row.owner is not None:
             people.add(row.owner)
@@ -510,7 +538,11 @@ def _park(
         "dead-lettered record (%s): %s",
         reason,
         error,
-        extra={"partition": record.partition, "offset": record.offset},
+        extra={
+            "partition": record.partition,
+            "offset": record.offset,
+            "dead_letter_id": synthetic_id,
+        },
     )
     key = record.key.decode(errors="replace") if record.key else "unknown"
     writes.enqueue(ROUTER_DEADLETTER, key, synthetic_id, _dead_letter(record, reason, error), now)

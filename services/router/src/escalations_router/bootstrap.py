@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from escalations.contracts.topics import INTAKE
 from escalations.core.config import Config
 from escalations.kafka import make_producer
-from escalations_router import db
+from escalations.outages import Outages
+from escalations_router import db, metrics
 from escalations_router.batch import BatchProcessor
 from escalations_router.consumer import Rebalance
 from escalations_router.core_decider import CoreDecider
@@ -50,6 +51,7 @@ class Deps:
     timers: TimerSweeper
     watcher: ConfigWatcher
     pruner: Pruner
+    outages: Outages
 
     async def check_postgres(self) -> None:
         """Raise unless Postgres answers a query."""
@@ -58,7 +60,9 @@ class Deps:
 
     async def check_kafka(self) -> None:
         """Raise unless the broker answers a metadata request."""
-        if not await self.producer.partitions_for(INTAKE):
+        # A fresh request, not the producer's cached metadata: a stopped broker must show.
+        metadata = await self.producer.client.fetch_all_metadata()
+        if not metadata.partitions_for_topic(INTAKE):
             raise RuntimeError(f"topic {INTAKE} has no partitions")
 
 
@@ -95,6 +99,7 @@ def _consumer(s: RouterSettings) -> AIOKafkaConsumer:
 def build(settings: RouterSettings, config: Config) -> Deps:
     """Create clients (not yet connected); call inside the running event loop."""
     s = settings
+    outages = Outages(metrics.OUTAGES)
     engine = _engine(s.database_url)
     # Two batches overlap (one commits while the next applies); sweeps and pruning chunks
     # are short.
@@ -120,14 +125,16 @@ def build(settings: RouterSettings, config: Config) -> Deps:
         batch=s.relay_batch,
         idle_seconds=s.relay_idle_seconds,
         settle_seconds=s.relay_settle_seconds,
+        outages=outages,
     )
-    decider = CoreDecider(config)
+    decider = CoreDecider(config, timedelta(seconds=s.retry_window_seconds))
     timers = TimerSweeper(
         pool,
         decider,
         limit=s.timer_batch,
         interval=s.timer_interval_seconds,
         on_fired=relay.wake,
+        outages=outages,
     )
     watcher = ConfigWatcher(s.config_path, decider, interval=s.config_poll_seconds)
     processor = BatchProcessor(pool, decider, relay)
@@ -136,8 +143,8 @@ def build(settings: RouterSettings, config: Config) -> Deps:
         processed_events=timedelta(hours=s.processed_events_retention_hours),
         chunk=s.prune_chunk,
     )
-    pruner = Pruner(pool, retention, interval=s.prune_interval_seconds)
+    pruner = Pruner(pool, retention, interval=s.prune_interval_seconds, outages=outages)
     return Deps(
         s, engine, pool, consumer, producer, decider, processor, rebalance, relay, timers,
-        watcher, pruner,
+        watcher, pruner, outages,
     )  # fmt: skip

@@ -9,14 +9,13 @@ and each assignment updates the load the next one sees.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 
 from escalations.contracts.events import EscalationReceived
 from escalations.core import decide as core
-from escalations.core.config import Config, Override, TimeOff, UnknownIdError
+from escalations.core.config import Config, UnknownIdError
 from escalations.core.decide import OnDuty, level_people, level_people_until, route_facts
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.policy import EscalationPolicy
@@ -26,55 +25,14 @@ from escalations.core.schedules import on_duty
 from escalations.core.scoring import Priority, Reason, next_rise, score
 from escalations.db.models import EscalationRow
 from escalations_router.decision import Decision, Rescore
+from escalations_router.dumps import Dumps
+from escalations_router.duty import HeldDuty
+from escalations_router.duty import Schedule as Schedule  # re-exported: its old home
 from escalations_router.people import LoadBook
-from escalations_router.timers import Rise
+from escalations_router.retried import RETRY_WINDOW
+from escalations_router.rise import Rise
 
 _REASONS: TypeAdapter[tuple[Reason, ...]] = TypeAdapter(tuple[Reason, ...])
-DUMPS_REMEMBERED = 4096
-
-
-class Dumps:
-    """JSON dumps of shared, frozen decision parts, made once per object.
-
-    A route from the routing memo, level 1 from the duty memo and a team's policy from the
-    configuration are the same objects for many escalations. Their dumps are shared by the
-    rows that store them: nothing changes a stored part in place (rows replace it whole).
-    """
-
-    def __init__(self) -> None:
-        self._made: dict[int, tuple[object, Any]] = {}
-
-    def of(self, part: BaseModel | tuple[BaseModel, ...]) -> Any:
-        """Return ``part`` as JSON-ready data (a list for a tuple of models)."""
-        found = self._made.get(id(part))
-        if found is not None and found[0] is part:
-            return found[1]
-        if isinstance(part, tuple):
-            dumped: Any = [item.model_dump(mode="json") for item in part]
-        else:
-            dumped = part.model_dump(mode="json")
-        if len(self._made) >= DUMPS_REMEMBERED:
-            self._made.clear()
-        self._made[id(part)] = (part, dumped)  # holding ``part`` keeps its id unique
-        return dumped
-
-
-@dataclass(frozen=True)
-class HeldDuty:
-    """Who level 1 of a team pages, under one schedule, from ``since`` until ``until``."""
-
-    schedule: Schedule
-    since: datetime
-    until: datetime
-    duty: tuple[OnDuty, ...]
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """Overrides and time off stored by the router from schedule commands."""
-
-    overrides: tuple[Override, ...] = ()
-    time_off: tuple[TimeOff, ...] = ()
 
 
 class CoreDecider:
@@ -87,8 +45,9 @@ class CoreDecider:
     window edge, override or leave comes).
     """
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, retry_window: timedelta = RETRY_WINDOW) -> None:
         self.config = config
+        self.retry_window = retry_window
 
     @property
     def config(self) -> Config:
@@ -114,6 +73,7 @@ class CoreDecider:
             self._teams,
             self._duties,
             self._dumps,
+            retry_window=self.retry_window,
         )
 
 
@@ -131,6 +91,8 @@ class BoundDecider:
     duties: dict[str, HeldDuty]
     dumps: Dumps
     rescore_at: dict[str, datetime | None] = field(default_factory=dict)
+    # A report with a fingerprint seen this recently is a client's retry (``retried``).
+    retry_window: timedelta = RETRY_WINDOW
     # Who level 1 pages, per instant and team: a batch decides all its escalations at
     # one instant against one schedule, so each team is resolved once per batch.
     _level_one: dict[datetime, dict[str, tuple[OnDuty, ...]]] = field(default_factory=dict)
@@ -235,7 +197,7 @@ class BoundDecider:
             received.request, received.source_kind, received.received_at, at, reports
         )
         reasons = _REASONS.dump_python(priority.reasons, mode="json")
-        return Rescore(priority.tier, priority.score, reasons, priority.deadlines)
+        return Rescore(priority.tier, priority.score, reasons)
 
     def knows_person(self, person_id: str) -> bool:
         """Return whether the configuration has this person."""
@@ -297,7 +259,6 @@ class BoundDecider:
             tier=priority.tier,
             score=priority.score,
             reasons=_REASONS.dump_python(priority.reasons, mode="json"),
-            deadlines=priority.deadlines,
             next_rise=next_rise(priority, at=at, config=self.config.priority),
         )
 

@@ -57,12 +57,14 @@ class ClockSettings:
 
 @dataclass(frozen=True)
 class Rescore:
-    """A new priority after more reports; the caller never lets the tier fall."""
+    """A new priority after more reports; the caller never lets the tier fall.
+
+    No deadlines: a rise runs the new tier's budgets from its own instant (``rise.py``).
+    """
 
     tier: Tier
     score: int
     reasons: list[dict[str, Any]]
-    deadlines: Due | None = None
 
 
 class Decider(Protocol):
@@ -74,6 +76,11 @@ class Decider(Protocol):
 
     def rescore(self, received: EscalationReceived, *, reports: int, at: datetime) -> Rescore:
         """Score an escalation again with more reports."""
+        ...
+
+    @property
+    def retry_window(self) -> timedelta:
+        """How long a report with the same fingerprint is a client's retry, not a new one."""
         ...
 
     def knows_person(self, person_id: str) -> bool:

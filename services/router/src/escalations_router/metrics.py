@@ -13,6 +13,8 @@ from escalations.contracts.registry import EVENT_TYPES
 from escalations.contracts.topics import INTAKE
 from escalations.core.config import Config
 from escalations.core.escalation import Tier
+from escalations.outages import OutageMetrics, outage_metrics
+from escalations.reload import ReloadMetrics, reload_metrics
 
 EVENTS_CONSUMED = Counter("router_events_consumed_total", "Input events applied", ["type"])
 ESCALATIONS = Counter(
@@ -54,6 +56,10 @@ DEAD_LETTERS = Counter(
 OUTBOX_BACKLOG = Gauge("router_outbox_backlog", "Outbox events not yet published")
 CONSUMER_LAG = Gauge("router_consumer_lag", "Records behind the log end", ["partition"])
 PRUNED = Counter("router_pruned_rows_total", "Rows deleted once past their retention", ["table"])
+DEPENDENCY_UP, DEPENDENCY_RETRIES = outage_metrics("router")
+OUTAGES = OutageMetrics(DEPENDENCY_UP, DEPENDENCY_RETRIES)
+CONFIG_RELOADS, CONFIG_RELOAD_OK, CONFIG_LOADED_AT = reload_metrics("router")
+CONFIG_RELOAD = ReloadMetrics(CONFIG_RELOADS, CONFIG_RELOAD_OK, CONFIG_LOADED_AT)
 
 for _type, (_topic, _) in EVENT_TYPES.items():
     if _topic == INTAKE:

@@ -34,6 +34,9 @@ class RouterSettings(CommonSettings):
     timer_interval_seconds: float = Field(0.2, gt=0, le=5)
     timer_batch: int = Field(200, ge=1, le=10_000)
     config_poll_seconds: float = Field(2.0, gt=0, le=300)
+    # A report with the same source and body within this window of an earlier one is a
+    # client's retry (a 503 means "not confirmed"), not a new report (``retried.py``).
+    retry_window_seconds: float = Field(600, gt=0, le=86_400)
     # Retention (``prune.py``): published outbox rows, and the records of applied events.
     outbox_retention_hours: float = Field(7 * 24, gt=0, le=10 * 366 * 24)
     processed_events_retention_hours: float = Field(14 * 24, gt=0, le=10 * 366 * 24)

@@ -15,22 +15,21 @@ from pydantic import BaseModel
 
 from escalations.contracts.events import (
     AcknowledgeRequested,
-    Deadlines,
     DuplicateMerged,
     EscalationAcknowledged,
     EscalationAssigned,
     EscalationReceived,
     EscalationResolved,
-    EscalationSummary,
     ReassignRequested,
     ResolveRequested,
     Status,
 )
-from escalations.core.escalation import EscalationIn, PolicyArea, SourceKind, Tier
-from escalations.core.sensitivity import is_sensitive
+from escalations.core.escalation import Tier
 from escalations.db.models import EscalationRow
-from escalations_router.decision import Decider, Due
+from escalations_router import retried
+from escalations_router.decision import Decider
 from escalations_router.rows import new_row
+from escalations_router.views import summary, summary_data
 
 SYSTEM = "router"
 SYSTEM_PREFIX = "system:"
@@ -93,78 +92,21 @@ class Outcome:
     events: list[Event] = field(default_factory=list)
 
 
-def summary(row: EscalationRow, request: EscalationIn | None = None) -> EscalationSummary:
-    """Return the event view of a row (pass the request if it is at hand: saves parsing)."""
-    # Every column of a router row is in its __dict__ (``rows.new_row``): read them there,
-    # not through the ORM's attribute descriptors (an event per escalation, a hot path).
-    values = row.__dict__
-    request = request or EscalationIn.model_validate(values["request"])
-    return EscalationSummary(
-        id=values["id"],
-        title=values["title"],
-        description=request.description,
-        policy_area=request.policy_area,
-        sensitive=is_sensitive(request.policy_area, graphic=request.signals.graphic),
-        tier=Tier(values["tier"]),
-        score=values["score"],
-        status=Status(values["status"]),
-        team=values["team"],
-        owner=values["owner"],
-        level=values["level"],
-        reports=values["reports"],
-        source=values["source"],
-        source_kind=SourceKind(values["source_kind"]),
-        region=request.region,
-        language=request.language,
-        content_refs=tuple(request.content_refs),
-        deadlines=Deadlines(
-            acknowledge_by=values["acknowledge_by"],
-            resolve_by=values["resolve_by"],
-            regulatory_deadline=values["regulatory_deadline"],
-        ),
-        created_at=values["created_at"],
-    )
-
-
-def summary_data(row: EscalationRow, request: dict[str, Any], graphic: bool) -> dict[str, Any]:
-    """Return ``summary(row).model_dump(mode="json")`` built directly (datetimes left as is).
-
-    ``request`` is the row's stored request (the request model's JSON dump), ``graphic``
-    the request's graphic signal.
-    """
-    values = row.__dict__
-    return {
-        "id": values["id"],
-        "title": values["title"],
-        "description": request["description"],
-        "policy_area": request["policy_area"],
-        "sensitive": is_sensitive(PolicyArea(request["policy_area"]), graphic=graphic),
-        "tier": values["tier"],
-        "score": values["score"],
-        "status": values["status"],
-        "team": values["team"],
-        "owner": values["owner"],
-        "level": values["level"],
-        "reports": values["reports"],
-        "source": values["source"],
-        "source_kind": values["source_kind"],
-        "region": request["region"],
-        "language": request["language"],
-        "content_refs": request["content_refs"],
-        "deadlines": {
-            "acknowledge_by": values["acknowledge_by"],
-            "resolve_by": values["resolve_by"],
-            "regulatory_deadline": values["regulatory_deadline"],
-        },
-        "created_at": values["created_at"],
-    }
-
-
 def on_received(
-    row: EscalationRow | None, event: EscalationReceived, decider: Decider, now: datetime
+    row: EscalationRow | None,
+    event: EscalationReceived,
+    decider: Decider,
+    now: datetime,
+    generation: int = 0,
 ) -> Outcome:
-    """Create and assign a new escalation, or merge a repeat report into the existing one."""
+    """Create and assign a new escalation, or merge a repeat report into the existing one.
+
+    A new one is ``generation`` of its key and links back to ``event.follows``, if set.
+    """
     if row is not None:
+        earlier = retried.note(row, event, decider.retry_window)
+        if earlier is not None:
+            return _not_counted(row, event, earlier.at, now)
         return _merge_duplicate(row, event, decider, now)
     decision = decider.decide(event, at=now)
     request = event.request
@@ -201,8 +143,13 @@ def on_received(
         acknowledged_at=None,
         resolved_at=None,
         version=1,
+        generation=generation,
+        follows=event.follows,
+        followed_by=None,
+        report_fingerprints=retried.first(event),
     )
-    changes = [Change("received", event.source, None, Status.RECEIVED)]
+    refired = f"fired again after {event.follows} was resolved" if event.follows else None
+    changes = [Change("received", event.source, None, Status.RECEIVED, refired)]
     if decision.owner is None:
         changes.append(
             Change("unassigned", SYSTEM, Status.RECEIVED, Status.RECEIVED, "nobody on duty")
@@ -231,8 +178,7 @@ def _merge_duplicate(
     row.tier = tier.value
     row.score = max(row.score, rescored.score)
     row.priority = {"tier": tier.value, "score": row.score, "reasons": rescored.reasons}
-    if tier != previous and rescored.deadlines is not None:
-        tighten(row, rescored.deadlines)
+    # A rise moves the deadlines from this instant, in the clock (``rise.raise_tier``).
     row.updated_at = now
     row.version += 1
     status = Status(row.status)
@@ -245,12 +191,15 @@ def _merge_duplicate(
     )
 
 
-def tighten(row: EscalationRow, deadlines: Due) -> None:
-    """Move deadlines earlier where a more urgent tier asks for it, never later."""
-    for name in ("acknowledge_by", "resolve_by"):
-        new, old = getattr(deadlines, name), getattr(row, name)
-        if new is not None and (old is None or new < old):
-            setattr(row, name, new)
+def _not_counted(
+    row: EscalationRow, event: EscalationReceived, earlier: datetime, now: datetime
+) -> Outcome:
+    """Record a client's retry of a report already taken: no count, no score, no event."""
+    row.updated_at = now
+    row.version += 1
+    status = Status(row.status)
+    reason = f"retry of the report at {retried.instant(earlier)} not counted"
+    return Outcome(row, [Change("retry_not_counted", event.source, status, status, reason)])
 
 
 def _reject(row: EscalationRow, action: str, actor: str, reason: str) -> Outcome:

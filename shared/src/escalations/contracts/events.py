@@ -10,9 +10,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from escalations.core.escalation import ContentRef, EscalationIn, PolicyArea, SourceKind, Tier
+from escalations.core.escalation import (
+    ContentRef,
+    EscalationIn,
+    PolicyArea,
+    SourceKind,
+    Tier,
+    no_nul,
+)
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 PersonId = Annotated[str, Field(min_length=1, max_length=100)]
@@ -68,6 +75,13 @@ class EscalationReceived(BaseModel):
     source_kind: SourceKind
     received_at: datetime
     request: EscalationIn
+    # Set when the intake saw the key's latest escalation resolved: this report opens a new
+    # escalation (``escalation_id``) that follows that one (docs/architecture.md, "Re-fires").
+    follows: str | None = None
+    # SHA-256 (hex) of the source and the request as validated, set by the intake: a report
+    # with the same fingerprint within the retry window is a client's retry, not a new
+    # report (docs/architecture.md, "Retried reports"). None: always counted.
+    fingerprint: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
 
 
 class AcknowledgeRequested(BaseModel):
@@ -89,7 +103,7 @@ class ResolveRequested(BaseModel):
     escalation_id: str
     by: PersonId
     resolution: Resolution
-    note: Annotated[str, Field(max_length=5000)] | None = None
+    note: Annotated[str, Field(max_length=5000), AfterValidator(no_nul)] | None = None
     source: str
     requested_at: datetime
 
@@ -102,7 +116,7 @@ class ReassignRequested(BaseModel):
     escalation_id: str
     by: PersonId
     to: PersonId
-    reason: Annotated[str, Field(max_length=2000)] | None = None
+    reason: Annotated[str, Field(max_length=2000), AfterValidator(no_nul)] | None = None
     source: str
     requested_at: datetime
 
@@ -130,7 +144,7 @@ class TimeOffRequested(BaseModel):
     person: PersonId
     start: datetime
     end: datetime
-    reason: Annotated[str, Field(max_length=500)] | None = None
+    reason: Annotated[str, Field(max_length=500), AfterValidator(no_nul)] | None = None
     source: str
     requested_at: datetime
 
@@ -235,3 +249,34 @@ class DuplicateMerged(BaseModel):
     reports: int
     previous_tier: Tier
     tier: Tier
+
+
+class RiseCause(StrEnum):
+    """What raised an escalation's tier."""
+
+    REPORT = "report"  # a repeat report merged into it
+    REGULATORY_CLOCK = "regulatory_clock"  # its regulatory clock ran down
+
+
+class TierRaised(BaseModel):
+    """The tier rose: the level in progress is notified again at the new urgency.
+
+    ``targets`` are who that level reaches (the owner in level 1's first round, else the
+    level's people); empty when the escalation is acknowledged, so nobody is paged again.
+    ``deadlines`` are the new ones: the new tier's budgets run from ``raised_at``, never
+    later than before.
+    """
+
+    model_config = _STRICT
+
+    escalation: EscalationSummary
+    previous_tier: Tier
+    tier: Tier
+    score: int
+    cause: RiseCause
+    detail: Annotated[str, Field(max_length=500)]
+    level: int
+    round: int = 1
+    targets: tuple[PersonId, ...]
+    deadlines: Deadlines
+    raised_at: datetime

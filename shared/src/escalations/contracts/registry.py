@@ -22,8 +22,10 @@ from escalations.contracts.events import (
     ResolveRequested,
     SlaBreached,
     SlaWarning,
+    TierRaised,
     TimeOffRequested,
 )
+from escalations.contracts.schedule import OverrideCancelRequested, TimeOffCancelRequested
 
 EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
     "escalation.received": (topics.INTAKE, EscalationReceived),
@@ -33,6 +35,8 @@ EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
     # Schedule commands: keyed by team id (overrides) or person id (time off).
     "schedule.override_requested": (topics.INTAKE, OverrideRequested),
     "schedule.time_off_requested": (topics.INTAKE, TimeOffRequested),
+    "schedule.override_cancel_requested": (topics.INTAKE, OverrideCancelRequested),
+    "schedule.time_off_cancel_requested": (topics.INTAKE, TimeOffCancelRequested),
     "escalation.assigned": (topics.EVENTS, EscalationAssigned),
     "escalation.escalated": (topics.EVENTS, EscalationEscalated),
     "escalation.acknowledged": (topics.EVENTS, EscalationAcknowledged),
@@ -40,6 +44,7 @@ EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
     "escalation.sla_warning": (topics.EVENTS, SlaWarning),
     "escalation.sla_breached": (topics.EVENTS, SlaBreached),
     "escalation.duplicate_merged": (topics.EVENTS, DuplicateMerged),
+    "escalation.tier_raised": (topics.EVENTS, TierRaised),
 }
 EVENT_TYPE_OF: dict[type[BaseModel], str] = {
     model: name for name, (_, model) in EVENT_TYPES.items()

@@ -52,7 +52,14 @@ class EscalationRow(FastSetMixin, SQLModel, table=True):
         Index("ix_escalations_team_created", "team", text("created_at DESC")),
         Index("ix_escalations_owner_created", "owner", text("created_at DESC")),
         Index("ix_escalations_tier_created", "tier", text("created_at DESC")),
-        Index("uq_escalations_source_external", "source", "external_id", unique=True),
+        # One row per incarnation of a key; the intake reads the newest (migration 0009).
+        Index(
+            "uq_escalations_source_external_generation",
+            "source",
+            "external_id",
+            "generation",
+            unique=True,
+        ),
     )
 
     id: str = Field(sa_column=Column(String(36), primary_key=True))
@@ -81,6 +88,16 @@ class EscalationRow(FastSetMixin, SQLModel, table=True):
     acknowledged_at: datetime | None = _ts(nullable=True)
     resolved_at: datetime | None = _ts(nullable=True)
     version: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    # Re-fires (docs/architecture.md): which incarnation of (source, external_id) this is,
+    # the resolved one it follows, and the one that followed it.
+    generation: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
+    )
+    follows: str | None = Field(default=None, max_length=36)
+    followed_by: str | None = Field(default=None, max_length=36)
+    # Retried reports (docs/architecture.md): the fingerprints of the latest reports, each
+    # with the latest instant it arrived, as ``[[fingerprint, ISO instant], ...]`` (0014).
+    report_fingerprints: list[Any] | None = _json(nullable=True)
 
 
 class HistoryRow(SQLModel, table=True):
@@ -165,11 +182,12 @@ class DeliveryRow(SQLModel, table=True):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        # The retry queue: rows someone must (re)send, by when (migration 0005).
+        # The retry queue: rows someone must (re)send, by when (migration 0005), and rows
+        # held for quiet hours, by their release instant (migration 0011).
         Index(
             "ix_deliveries_due",
             "next_attempt_at",
-            postgresql_where=text("status IN ('pending', 'retrying')"),
+            postgresql_where=text("status IN ('pending', 'retrying', 'held')"),
         ),
         # The DLQ-size gauge counts parked rows; without this it scans the whole ledger.
         Index(
@@ -195,6 +213,12 @@ class DeliveryRow(SQLModel, table=True):
     event_time: datetime | None = _ts(nullable=True)
     body: dict[str, Any] | None = _json(nullable=True)
     next_attempt_at: datetime | None = _ts(nullable=True)
+    # Migration 0013: the notifier instance that leased the row last, and how many leases
+    # found it still pending (an earlier attempt's outcome unknown: the re-send is marked).
+    owner: str | None = Field(default=None, max_length=200)
+    redeliveries: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
+    )
 
 
 class OverrideRow(SQLModel, table=True):
