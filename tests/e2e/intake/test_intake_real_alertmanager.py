@@ -48,7 +48,7 @@ receivers:
 def alertmanager(intake: Intake, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A running Alertmanager whose one receiver is the intake; yields its URL."""
     if BINARY is None:
-        pytest.skip("prometheus-alertmanager is not installed (make system-deps installs it)")
+        pytest.fail("prometheus-alertmanager is missing: make system-deps installs it")
     folder: Path = tmp_path_factory.mktemp("alertmanager")
     key = intake.key("alertmanager-real", SourceKind.MONITORING, frozenset({Scope.WRITE}))
     (folder / "am.yml").write_text(CONFIG.format(url=intake.base_url, key=key))
