@@ -133,7 +133,7 @@ class Deliverer:
             return
         # Most batches are done by now. If a stream is still retrying inline, what the
         # others sent is recorded first: until its outcome commits, a message is one that
-        # a crash would send again (README, "Behaviour under failure").
+        # a crash would send again (README, "How it behaves under failure").
         done, waiting = await asyncio.wait(tasks, timeout=EARLY_RECORD_SECONDS)
         if waiting:
             await self._settle([o for task in done for o in task.result()], by_key)
