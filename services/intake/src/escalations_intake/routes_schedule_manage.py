@@ -9,14 +9,16 @@ answers ``202`` like adding does. The router appends every add and cancel to
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, BaseModel
 
 from escalations.contracts.schedule import OverrideCancelRequested, TimeOffCancelRequested
-from escalations_intake.auth import Reader, Scheduler
+from escalations.db.models import OverrideRow, TimeOffRow
+from escalations_intake.auth import Principal, Reader, Scheduler
 from escalations_intake.handling import IdempotencyKey, accept, deps_of, publish
 from escalations_intake.openapi_docs import READ_ERRORS, WRITE_ERRORS, errors
 from escalations_intake.routes_schedules import PersonPath, TeamId, known_team
@@ -132,18 +134,13 @@ async def cancel_override(
         datetime.now(UTC),
     )
 
-    async def run(event_id: str | None) -> CancelAccepted:
-        payload = OverrideCancelRequested(
-            override_id=row.id,
-            team=team,
-            reason=reason,
-            source=principal.source,
+    def command() -> OverrideCancelRequested:
+        return OverrideCancelRequested(
+            override_id=row.id, team=team, reason=reason, source=principal.source,
             requested_at=datetime.now(UTC),
-        )
-        await publish(deps, payload, team, event_id)
-        return accepted(row)
+        )  # fmt: skip
 
-    return await accept(request, principal, idempotency_key, {"reason": reason}, run)
+    return await _cancel(request, principal, idempotency_key, reason, row, team, command)
 
 
 @router.delete(
@@ -175,15 +172,29 @@ async def cancel_time_off(
         datetime.now(UTC),
     )
 
-    async def run(event_id: str | None) -> CancelAccepted:
-        payload = TimeOffCancelRequested(
-            time_off_id=row.id,
-            person=person,
-            reason=reason,
-            source=principal.source,
+    def command() -> TimeOffCancelRequested:
+        return TimeOffCancelRequested(
+            time_off_id=row.id, person=person, reason=reason, source=principal.source,
             requested_at=datetime.now(UTC),
-        )
-        await publish(deps, payload, person, event_id)
+        )  # fmt: skip
+
+    return await _cancel(request, principal, idempotency_key, reason, row, person, command)
+
+
+async def _cancel(
+    request: Request,
+    principal: Principal,
+    idempotency_key: str | None,
+    reason: str | None,
+    row: OverrideRow | TimeOffRow,
+    key: str,
+    command: Callable[[], BaseModel],
+) -> Response:
+    """Publish a cancel command keyed like the add it withdraws; answer like creation."""
+    deps = deps_of(request)
+
+    async def run(event_id: str | None) -> CancelAccepted:
+        await publish(deps, command(), key, event_id)
         return accepted(row)
 
     return await accept(request, principal, idempotency_key, {"reason": reason}, run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import col, select
 
@@ -15,6 +15,9 @@ from escalations.db.live_state import Fetcher
 from escalations.db.models import OverrideRow, TimeOffRow
 from escalations.db.models_schedule import ScheduleHistoryRow
 from escalations_intake.bootstrap import Deps
+
+# A stored window: an override or a time off row.
+Window = TypeVar("Window", OverrideRow, TimeOffRow)
 
 
 async def windows(
@@ -71,23 +74,25 @@ async def override_rows(
     deps: Deps, team: str, start: datetime, end: datetime | None
 ) -> list[OverrideRow]:
     """Return a team's stored overrides overlapping [start, end) (no end: all later ones)."""
-    query = select(OverrideRow).where(OverrideRow.team == team, col(OverrideRow.end_at) > start)
-    if end is not None:
-        query = query.where(col(OverrideRow.start_at) < end)
-    async with deps.sessions() as session:
-        found = await session.exec(query.order_by(col(OverrideRow.start_at), col(OverrideRow.id)))
-        return list(found.all())
+    return await _overlapping(deps, OverrideRow, col(OverrideRow.team) == team, start, end)
 
 
 async def time_off_rows(
     deps: Deps, person: str, start: datetime, end: datetime | None
 ) -> list[TimeOffRow]:
     """Return a person's stored time off overlapping [start, end) (no end: all later ones)."""
-    query = select(TimeOffRow).where(TimeOffRow.person == person, col(TimeOffRow.end_at) > start)
+    return await _overlapping(deps, TimeOffRow, col(TimeOffRow.person) == person, start, end)
+
+
+async def _overlapping(
+    deps: Deps, table: type[Window], owner: Any, start: datetime, end: datetime | None
+) -> list[Window]:
+    """Return the rows of ``table`` matching ``owner`` that overlap [start, end), in order."""
+    query = select(table).where(owner, col(table.end_at) > start)
     if end is not None:
-        query = query.where(col(TimeOffRow.start_at) < end)
+        query = query.where(col(table.start_at) < end)
     async with deps.sessions() as session:
-        found = await session.exec(query.order_by(col(TimeOffRow.start_at), col(TimeOffRow.id)))
+        found = await session.exec(query.order_by(col(table.start_at), col(table.id)))
         return list(found.all())
 
 
