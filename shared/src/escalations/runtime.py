@@ -122,12 +122,15 @@ async def supervise(tasks: Sequence[asyncio.Task[None]], stop: asyncio.Event) ->
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-# Raised from (700, 10, 10): a router batch allocates tens of thousands of short-lived
-# objects, and an intake request keeps a few hundred alive while the broker acknowledges;
-# collecting every 700 allocations rescans them all (about a tenth of a request's CPU,
-# measured). Cyclic garbage is rare here (reference counting frees the rest), so
-# collecting less often costs little memory.
-GC_THRESHOLDS = (10_000, 10, 10)
+# The collector's thresholds for every service, raised from Python's (700, 10, 10). The
+# services' garbage goes by reference counting (cyclic garbage is rare), yet young
+# collections rescanned what is alive between allocations: a router batch keeps some
+# 100,000 objects until it commits (collections took 5 % of its CPU in a burst at
+# (10_000, 10, 10)), an intake request keeps a few hundred alive while the broker
+# acknowledges (about a tenth of its CPU at 700). A young collection costs what is alive,
+# not what was allocated, so collecting less often saves CPU without longer pauses
+# (docs/performance.md).
+GC_THRESHOLDS = (100_000, 20, 20)
 
 
 def settle_memory(thresholds: tuple[int, int, int] = GC_THRESHOLDS) -> None:

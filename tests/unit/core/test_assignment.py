@@ -1,4 +1,7 @@
-"""Assignment among the people on duty (SPEC §5): skills, language, wellbeing, round robin."""
+"""Assignment among the people on duty: skills, language, wellbeing, round robin.
+
+The rules: docs/contract/priority-and-assignment.md, "Assignment".
+"""
 
 from __future__ import annotations
 

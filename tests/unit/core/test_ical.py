@@ -6,7 +6,7 @@ from icalendar import Calendar
 
 from escalations.core.config import Override, demo_config_path, load_config
 from escalations.core.ical import person_calendar, team_calendar
-from escalations.core.schedules import shifts
+from escalations.core.shifts import shifts
 from tests.unit.core.schedule_helpers import utc
 
 CONFIG = load_config(demo_config_path()).config

@@ -1,4 +1,7 @@
-"""Escalation policy stepping: levels, repeats, SLA warnings, breaches, timers (SPEC §4)."""
+"""Escalation policy stepping: levels, repeats, SLA warnings, breaches, timers.
+
+The policy's format: docs/contract/configuration.md, "Escalation policy".
+"""
 
 from __future__ import annotations
 

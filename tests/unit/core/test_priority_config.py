@@ -1,4 +1,7 @@
-"""Priority configuration: SPEC §3 defaults, partial overrides, and validation messages."""
+"""Priority configuration: defaults, partial overrides, and validation messages.
+
+The defaults: docs/contract/priority-and-assignment.md.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ def test_default_tier_thresholds() -> None:
 
 
 def test_default_sla_per_tier() -> None:
-    """The SLA defaults are those of SPEC §3."""
+    """The SLA defaults are those of docs/contract/priority-and-assignment.md, "SLAs"."""
     expected = {
         Tier.P0: (timedelta(minutes=5), timedelta(hours=4)),
         Tier.P1: (timedelta(minutes=15), timedelta(hours=24)),
@@ -49,7 +52,10 @@ def test_default_sla_per_tier() -> None:
     ],
 )
 def test_default_regulatory_clocks(regime: Regime, length: timedelta | None) -> None:
-    """Clock lengths default to the statutes and internal targets of SPEC §2 and DOMAIN.md."""
+    """Clock lengths default to the statutes and internal targets.
+
+    The lengths: docs/contract/priority-and-assignment.md, "Regulatory clocks".
+    """
     assert length == DEFAULTS.clocks[regime]
 
 
@@ -84,7 +90,10 @@ def test_other_defaults() -> None:
 def test_policy_area_defaults(
     area: PolicyArea, severity: int, graphic: bool, category: str
 ) -> None:
-    """Severity, graphic default and DSA category follow DOMAIN.md."""
+    """Severity, graphic default and DSA category per policy area.
+
+    The defaults: docs/contract/priority-and-assignment.md, "Severity by policy area".
+    """
     config = DEFAULTS.policy_areas[area]
     assert (severity, graphic, category) == (config.severity, config.graphic, config.dsa_category)
 

@@ -11,7 +11,8 @@ import pytest
 from escalations.core.config import Override, TimeOff, UnknownIdError, demo_config_path, load_config
 from escalations.core.coverage import covered
 from escalations.core.rotation import NaiveDatetimeError
-from escalations.core.schedules import Duty, Shift, on_duty, shifts
+from escalations.core.schedules import Duty, on_duty
+from escalations.core.shifts import Shift, shifts
 from tests.unit.core.schedule_helpers import config, one_layer, utc
 
 DAILY = """

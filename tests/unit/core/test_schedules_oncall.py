@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from escalations.core.config import Override, TimeOff
 from escalations.core.policy import EscalationPolicy, PolicyLevel, PolicyTarget
-from escalations.core.schedules import LevelOncall, OncallEntry, on_duty, oncall, person_shifts
+from escalations.core.schedules import LevelOncall, OncallEntry, on_duty, oncall
+from escalations.core.shifts import person_shifts
 from tests.unit.core.schedule_helpers import config, utc
 
 TEAMS = """

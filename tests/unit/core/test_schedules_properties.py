@@ -19,7 +19,8 @@ from escalations.core.config import (
 from escalations.core.coverage import covered
 from escalations.core.decide import level_people, level_people_until
 from escalations.core.rotation import slot_at, slot_start
-from escalations.core.schedules import next_change, on_duty, shifts
+from escalations.core.schedules import on_duty
+from escalations.core.shifts import next_change, shifts
 from tests.unit.core.schedule_helpers import PEOPLE, config, one_layer, people_yaml
 from tests.unit.core.test_coverage import FOLLOW_THE_SUN
 

@@ -1,4 +1,7 @@
-"""Priority scoring: factors, floors, ceiling, deadline tier and deadlines (SPEC §3)."""
+"""Priority scoring: factors, floors, ceiling, deadline tier and deadlines.
+
+The rules: docs/contract/priority-and-assignment.md.
+"""
 
 from __future__ import annotations
 
@@ -118,7 +121,10 @@ REGULATOR_10D = {
     ],
 )
 def test_domain_priority_cases(case: str, body: dict[str, Any], kind: str, expected: Tier) -> None:
-    """The cases a T&S lead would check (DOMAIN.md) get the stated tier."""
+    """The cases a T&S lead would check get the stated tier.
+
+    The cases: docs/contract/priority-and-assignment.md, "Cases to check".
+    """
     assert expected == run(body, kind).tier, case
 
 
@@ -232,7 +238,10 @@ def test_trusted_flagger_floor_needs_serious_harm() -> None:
     ],
 )
 def test_severity_baseline_and_raises(area: str, signals: dict[str, Any], severity: int) -> None:
-    """Severity follows DOMAIN.md, raised for the worse form of the harm."""
+    """Severity by policy area, raised for the worse form of the harm.
+
+    The baseline: docs/contract/priority-and-assignment.md, "Severity by policy area".
+    """
     priority = run({"policy_area": area, "signals": signals})
     assert [f"{area} severity {severity}"] == [
         r.detail for r in priority.reasons if r.factor == "severity"
@@ -448,7 +457,10 @@ def test_any_running_clock_gives_at_least_p2(
     ],
 )
 def test_internal_tool_regulator_request_rises_from_p2(left: timedelta, expected: Tier) -> None:
-    """The DOMAIN case from an internal tool: P2 now, P1 under 24 h left, P0 under 2 h."""
+    """The case from an internal tool: P2 now, P1 under 24 h left, P0 under 2 h.
+
+    One of the cases to check: docs/contract/priority-and-assignment.md, "Cases to check".
+    """
     deadline = T0 + timedelta(days=10)
     assert expected == run(INTERNAL_10D, "internal_tool", at=deadline - left).tier
 

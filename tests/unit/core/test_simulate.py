@@ -164,7 +164,10 @@ def test_regulatory_clock_appears_in_deadlines_and_events() -> None:
 
 
 def test_simulation_serialises_to_json_and_back() -> None:
-    """The intake returns the simulation as JSON with the fields SPEC §2 lists."""
+    """The intake returns the simulation as JSON with the fields the HTTP API lists.
+
+    The fields: docs/contract/http-api.md, "On call and simulation".
+    """
     result = sim(THREAT)
     data = result.model_dump(mode="json")
     assert {

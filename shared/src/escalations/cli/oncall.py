@@ -21,7 +21,7 @@ from escalations.core.config import (
     load_config,
 )
 from escalations.core.config_types import check_zone, zone
-from escalations.core.schedules import Shift, shifts
+from escalations.core.shifts import Shift, shifts
 
 USAGE_ERROR = 2
 DEFAULT_DAYS = 7

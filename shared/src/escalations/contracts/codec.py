@@ -7,13 +7,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from escalations.contracts.envelope import (
-    SCHEMA_VERSION,
-    Envelope,
-    EnvelopeError,
-    new_event_id,
-    schema_uri,
-)
+from escalations.contracts.envelope import SCHEMA_VERSION, Envelope, EnvelopeError, schema_uri
+from escalations.contracts.fast import new_event_id
 from escalations.contracts.registry import EVENT_TYPE_OF, EVENT_TYPES
 
 P = TypeVar("P", bound=BaseModel)

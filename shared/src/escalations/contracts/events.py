@@ -26,7 +26,7 @@ PersonId = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class Status(StrEnum):
-    """Lifecycle status of an escalation (SPEC §2)."""
+    """Lifecycle status of an escalation (docs/contract/http-api.md, "The escalation's state")."""
 
     RECEIVED = "received"
     ASSIGNED = "assigned"
@@ -76,11 +76,12 @@ class EscalationReceived(BaseModel):
     received_at: datetime
     request: EscalationIn
     # Set when the intake saw the key's latest escalation resolved: this report opens a new
-    # escalation (``escalation_id``) that follows that one (docs/architecture.md, "Re-fires").
+    # escalation (``escalation_id``) that follows that one (docs/refires-and-retries.md,
+    # "Re-fires").
     follows: str | None = None
     # SHA-256 (hex) of the source and the request as validated, set by the intake: a report
     # with the same fingerprint within the retry window is a client's retry, not a new
-    # report (docs/architecture.md, "Retried reports"). None: always counted.
+    # report (docs/refires-and-retries.md, "Retried reports"). None: always counted.
     fingerprint: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
 
 

@@ -3,7 +3,7 @@
 The id of the n-th incarnation of ``(source, external_id)`` is a UUIDv5 of the pair and n,
 so every intake and router derives the same one without asking anyone: repeats land on the
 same Kafka key and row, and concurrent re-fires after a resolve converge on one new id
-(docs/architecture.md, "Re-fires"). Generation 0 leaves n out: ids stored before re-fires
+(docs/refires-and-retries.md, "Re-fires"). Generation 0 leaves n out: ids stored before re-fires
 existed stay valid. Later generations use a namespace of their own, so no external id
 (which may hold the separator) can name another key's later generation. Written as
 ``uuid`` would write them, without building ``UUID`` objects (a test holds the strings
@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from escalations.contracts.envelope import uuid_text
+from escalations.contracts.fast import uuid_text
 
 # Fixed namespace for this product; changing it would split every existing escalation.
 NAMESPACE = uuid.UUID("6f1c1d2e-3b5a-5e0f-9a47-2c6d1f0e8b31")
@@ -54,7 +54,7 @@ def keyless_id(source: str, fingerprint: str, window: int) -> str:
 
     ``window`` is the index of the retry window the report arrived in (its instant in
     seconds divided by the window's length), so a retry of the same body in the same
-    window lands on the same escalation (docs/architecture.md, "Retried reports").
+    window lands on the same escalation (docs/refires-and-retries.md, "Retried reports").
     """
     name = f"{source}\x1f{fingerprint}\x1f{window}"
     digest = hashlib.sha1(_KEYLESS_BYTES + name.encode())  # noqa: S324  # UUIDv5, an id

@@ -1,4 +1,7 @@
-"""Kafka topics with their explicit partition counts and settings (SPEC §6)."""
+"""Kafka topics with their explicit partition counts and settings.
+
+What each topic carries: docs/contract/events.md, "Topics".
+"""
 
 from __future__ import annotations
 

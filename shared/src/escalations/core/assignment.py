@@ -1,4 +1,6 @@
-"""Assignment (SPEC §5): pick the owner among the people on duty at level 1.
+"""Assignment: pick the owner among the people on duty at level 1.
+
+The rules: docs/contract/priority-and-assignment.md, "Assignment".
 
 Skills and language first, then the wellbeing cap on graphic content, then round robin by
 least recently assigned. Deterministic: the same inputs always give the same owner, and the
@@ -32,7 +34,10 @@ class AssignmentFlag(StrEnum):
 
 
 class WellbeingConfig(BaseModel):
-    """Cap on graphic escalations per person in a rolling window (DOMAIN.md: 3 per 8 h)."""
+    """Cap on graphic escalations per person in a rolling window.
+
+    The default, 3 per 8 h: docs/contract/priority-and-assignment.md, "Assignment".
+    """
 
     model_config = _FROZEN
 
@@ -120,7 +125,7 @@ def assign(
     history: Mapping[str, PersonHistory],
     config: WellbeingConfig,
 ) -> AssignmentDecision:
-    """Pick the owner among the people on duty at level 1 (SPEC §5) and record why."""
+    """Pick the owner among the people on duty at level 1 and record why."""
     if at.utcoffset() is None:
         raise ValueError("at needs a time zone, e.g. 2026-11-25T09:14:00Z")
     since = at - config.window

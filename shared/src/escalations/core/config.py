@@ -1,4 +1,7 @@
-"""The root configuration: people, teams, routing, priority and wellbeing, and its loader.
+"""The configuration loader, and the one import for the configuration's types.
+
+The root model ``Config`` lives in ``config_model``; it is re-exported here with the
+section types so callers import the configuration from one place.
 
 ``load_config`` and ``parse_config`` report every mistake at once, each with its path (and
 line, from YAML) and a fix hint, and return coverage warnings beside the configuration.
@@ -9,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError, model_validator
+from pydantic import BaseModel, ValidationError
 
-from escalations.core.assignment import Candidate, WellbeingConfig
+from escalations.core.assignment import WellbeingConfig
 from escalations.core.config_checks import ConfigIssue, Loc, Parts, check, coverage_warnings
+from escalations.core.config_model import Config, UnknownIdError
 from escalations.core.config_people import Channel, Contacts, Person, QuietHours
 from escalations.core.config_schedule import (
     Layer,
@@ -27,7 +30,7 @@ from escalations.core.config_schedule import (
     TimeOff,
 )
 from escalations.core.config_team import Team, TeamChat
-from escalations.core.config_types import FROZEN, suggest
+from escalations.core.config_types import suggest
 from escalations.core.config_yaml import YamlSyntaxError, line_of, read_yaml, translate
 from escalations.core.priority_config import PriorityConfig
 from escalations.core.routing import RoutingConfig
@@ -41,110 +44,6 @@ __all__ = [
 
 _REQUIRED = ("people", "teams", "routing")
 M = TypeVar("M", bound=BaseModel)
-
-
-class UnknownIdError(LookupError):
-    """A person or team id that the configuration does not know."""
-
-
-class Config(BaseModel):
-    """Everything the services need to decide: who, which team, how urgent, who is on."""
-
-    model_config = FROZEN
-
-    people: tuple[Person, ...]
-    teams: tuple[Team, ...]
-    routing: RoutingConfig
-    priority: PriorityConfig = PriorityConfig()
-    wellbeing: WellbeingConfig = WellbeingConfig()
-    overrides: tuple[Override, ...] = ()
-    time_off: tuple[TimeOff, ...] = ()
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Config:
-        errors = check(_parts_of(self))
-        if errors:
-            raise ValueError("\n".join(str(issue) for issue in errors))
-        return self
-
-    @cached_property
-    def people_by_id(self) -> dict[str, Person]:
-        """Return people indexed by id."""
-        return {person.id: person for person in self.people}
-
-    @cached_property
-    def teams_by_id(self) -> dict[str, Team]:
-        """Return teams indexed by id."""
-        return {team.id: team for team in self.teams}
-
-    @cached_property
-    def candidates(self) -> dict[str, Candidate]:
-        """Return every person as assignment sees them (built once per configuration)."""
-        return {
-            person.id: Candidate(
-                person_id=person.id,
-                skills=frozenset(person.skills),
-                languages=frozenset(person.languages),
-                opt_out=frozenset(person.opt_out),
-            )
-            for person in self.people
-        }
-
-    def candidate(self, person_id: str) -> Candidate:
-        """Return a person as assignment sees them, or raise ``UnknownIdError`` (see ``person``)."""
-        found = self.candidates.get(person_id)
-        if found is None:
-            self.person(person_id)  # raises, naming the id and a suggestion
-        return self.candidates[person_id]
-
-    @cached_property
-    def first_team_of(self) -> dict[str, str]:
-        """Return, per person, the first team (in configuration order) whose schedule has them."""
-        found: dict[str, str] = {}
-        for team in self.teams:
-            for person in team.members():
-                found.setdefault(person, team.id)
-        return found
-
-    @cached_property
-    def overrides_by_team(self) -> dict[str, tuple[Override, ...]]:
-        """Return the static overrides of the configuration, per team id."""
-        grouped: dict[str, list[Override]] = {}
-        for override in self.overrides:
-            grouped.setdefault(override.team, []).append(override)
-        return {team: tuple(found) for team, found in grouped.items()}
-
-    def person(self, person_id: str) -> Person:
-        """Return the person with this id, or raise ``UnknownIdError`` with a suggestion."""
-        found = self.people_by_id.get(person_id)
-        if found is None:
-            hint = suggest(person_id, sorted(self.people_by_id))
-            raise UnknownIdError(f"unknown person '{person_id}'{hint}")
-        return found
-
-    def team(self, team_id: str) -> Team:
-        """Return the team with this id, or raise ``UnknownIdError`` with a suggestion."""
-        found = self.teams_by_id.get(team_id)
-        if found is None:
-            hint = suggest(team_id, sorted(self.teams_by_id)) or (
-                f" (known: {', '.join(sorted(self.teams_by_id))})"
-            )
-            raise UnknownIdError(f"unknown team '{team_id}'{hint}")
-        return found
-
-
-def _parts_of(config: Config) -> Parts:
-    return Parts(
-        people=list(enumerate(config.people)),
-        teams=list(enumerate(config.teams)),
-        routing=config.routing,
-        overrides=list(enumerate(config.overrides)),
-        time_off=list(enumerate(config.time_off)),
-        ids={
-            "people": [(index, person.id) for index, person in enumerate(config.people)],
-            "teams": [(index, team.id) for index, team in enumerate(config.teams)],
-        },
-    )
 
 
 @dataclass(frozen=True, slots=True)

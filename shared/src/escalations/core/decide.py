@@ -18,9 +18,10 @@ from escalations.core.config import Config
 from escalations.core.config_schedule import Override, TimeOff
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations.core.policy import EscalationPolicy
-from escalations.core.routing import RouteDecision, RouteFacts, Routes, route
-from escalations.core.schedules import next_change, oncall
+from escalations.core.routing import RouteDecision, RouteFacts, route
+from escalations.core.schedules import oncall
 from escalations.core.scoring import Priority, next_rise, score
+from escalations.core.shifts import next_change
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -67,14 +68,12 @@ def decide(
     time_off: Sequence[TimeOff] = (),
     history: Mapping[str, PersonHistory] | None = None,
     level_one_by_team: Mapping[str, tuple[OnDuty, ...]] | None = None,
-    routes: Routes | None = None,
 ) -> Decision:
     """Score, route, resolve level 1 and assign an owner for an escalation at ``at``.
 
     ``level_one_by_team`` is who level 1 pages at ``at`` per team id, where the caller has
     already resolved it (the router does once per batch, for every escalation in it); a team
-    missing from it is resolved here. ``routes`` remembers routing decisions across calls
-    (it must belong to ``config.routing``).
+    missing from it is resolved here.
     """
     received = at if received_at is None else received_at
     priority = score(
@@ -85,13 +84,38 @@ def decide(
         reports=reports,
         config=config.priority,
     )
-    facts = route_facts(esc, source, source_kind, priority.tier)
-    if routes is None:
-        routed = route(config.routing, facts)
-    elif routes.config is config.routing:
-        routed = routes(facts)
-    else:
-        raise ValueError("routes were remembered under another routing configuration")
+    routed = route(config.routing, route_facts(esc, source, source_kind, priority.tier))
+    return decide_routed(
+        config,
+        esc,
+        priority,
+        routed,
+        at=at,
+        overrides=overrides,
+        time_off=time_off,
+        history=history,
+        level_one_by_team=level_one_by_team,
+    )
+
+
+def decide_routed(
+    config: Config,
+    esc: EscalationIn,
+    priority: Priority,
+    routed: RouteDecision,
+    *,
+    at: datetime,
+    overrides: Sequence[Override] = (),
+    time_off: Sequence[TimeOff] = (),
+    history: Mapping[str, PersonHistory] | None = None,
+    level_one_by_team: Mapping[str, tuple[OnDuty, ...]] | None = None,
+) -> Decision:
+    """Finish ``decide`` for an escalation already scored and routed under ``config``.
+
+    ``routed`` must be ``route(config.routing, route_facts(...))`` for the escalation at
+    ``priority.tier``: a caller that remembers routing decisions (the router) passes the
+    one it remembered.
+    """
     team = config.team(routed.team)
     policy = team.escalation_policy
     known = level_one_by_team or {}

@@ -1,8 +1,9 @@
-"""The escalation as submitted by an upstream source (SPEC §2), with its enums.
+"""The escalation as submitted by an upstream source, with its enums.
 
 This is the one definition of the request body of ``POST /v1/escalations``: the intake
 validates against it, the router carries it in ``escalation.received``, and the domain core
-scores and routes it. Frozen and strict: unknown fields are rejected.
+scores and routes it. Frozen and strict: unknown fields are rejected
+(docs/contract/http-api.md, "The escalation request").
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pydantic_core import PydanticCustomError
 
 
 class PolicyArea(StrEnum):
-    """Policy area of the harm, as in SPEC §2."""
+    """Policy area of the harm (docs/contract/http-api.md, "The escalation request")."""
 
     CHILD_SAFETY = "child_safety"
     VIOLENT_EXTREMISM = "violent_extremism"
@@ -66,7 +67,7 @@ class Minors(StrEnum):
 
 
 class Regime(StrEnum):
-    """Regulatory regime whose clock applies (SPEC §2; lengths are configuration)."""
+    """Regulatory regime whose clock applies (its length is configuration: ``priority.clocks``)."""
 
     TERREG_REMOVAL_ORDER = "terreg_removal_order"
     EPOC_EMERGENCY = "epoc_emergency"

@@ -16,7 +16,8 @@ from icalendar import Calendar, Event
 from escalations.core.config import Config
 from escalations.core.config_schedule import Override, TimeOff
 from escalations.core.rotation import as_utc
-from escalations.core.schedules import OVERRIDE, Shift, person_shifts, shifts
+from escalations.core.schedules import OVERRIDE
+from escalations.core.shifts import Shift, person_shifts, shifts
 
 PRODID = "-//escalations//on-call schedules//EN"
 UID_DOMAIN = "oncall.escalations"

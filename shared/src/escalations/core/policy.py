@@ -1,4 +1,6 @@
-"""Escalation policies (SPEC §4): ordered levels of targets, repeated, then a breach.
+"""Escalation policies: ordered levels of targets, repeated, then a breach.
+
+The policy's format: docs/contract/configuration.md, "Escalation policy".
 
 The policy in force when an escalation is created is snapshotted with it (as JSON), so a
 config reload changes new escalations, not ones already running. Stepping is pure: the

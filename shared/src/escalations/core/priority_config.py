@@ -1,22 +1,23 @@
-"""Priority configuration (SPEC §3): weights, severities, floors, tiers, SLAs and clocks.
+"""Priority configuration: weights, severities, floors, tiers, SLAs and clocks.
 
 Every number is a configurable default because legal teams revise clocks and leads tune
-weights; ``PriorityConfig()`` gives the defaults of SPEC §3 and DOMAIN.md. Partial maps in
-YAML (one policy area, one regime) are merged over the defaults rather than replacing them.
+weights; ``PriorityConfig()`` gives the defaults of docs/contract/priority-and-assignment.md.
+Partial maps in YAML (one policy area, one regime) are merged over the defaults rather than
+replacing them (docs/contract/configuration.md, "`priority`").
 """
 
 from __future__ import annotations
 
 import itertools
 from datetime import timedelta
-from functools import cached_property
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from escalations.core import priority_defaults as defaults
 from escalations.core.durations import Duration
 from escalations.core.escalation import Imminence, Minors, PolicyArea, Regime, SourceKind, Tier
+from escalations.core.priority_floors import FloorRule, FloorTable, check_floor_names, floor_table
 from escalations.core.priority_weights import Points, Severity, Weights, merged
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -99,41 +100,6 @@ class TierThresholds(BaseModel):
         return Tier.P4
 
 
-class FloorRule(BaseModel):
-    """A rule that lifts the tier to at least ``tier`` when all its conditions hold."""
-
-    model_config = _FROZEN
-
-    name: Annotated[str, Field(min_length=1, max_length=80)]
-    tier: Tier
-    detail: Annotated[str, Field(max_length=200)] = ""
-    policy_areas: tuple[PolicyArea, ...] | None = None
-    regimes: tuple[Regime, ...] | None = None
-    source_kinds: tuple[SourceKind, ...] | None = None
-    imminence_at_least: Imminence | None = None
-    minors_at_least: Minors | None = None
-    ongoing: bool | None = None
-    min_severity: Severity | None = None
-
-    @model_validator(mode="after")
-    def _needs_condition(self) -> FloorRule:
-        conditions = (
-            self.policy_areas,
-            self.regimes,
-            self.source_kinds,
-            self.imminence_at_least,
-            self.minors_at_least,
-            self.ongoing,
-            self.min_severity,
-        )
-        if all(condition is None for condition in conditions):
-            raise ValueError(f"floor {self.name!r} has no condition; it would fire always")
-        for field in ("policy_areas", "regimes", "source_kinds"):
-            if getattr(self, field) == ():
-                raise ValueError(f"floor {self.name!r}: {field} is empty; omit it or list values")
-        return self
-
-
 class DeadlineTier(BaseModel):
     """With at most ``within`` left on the earliest regulatory clock (None: any), be ``tier``+."""
 
@@ -191,6 +157,8 @@ class PriorityConfig(BaseModel):
     resolve_buffer_min: Duration = timedelta(minutes=10)
     sla_warning_share: Share = 0.75
 
+    _floors_by_facts: FloorTable = PrivateAttr(default_factory=dict)
+
     @field_validator("policy_areas", mode="before")
     @classmethod
     def _merge_areas(cls, value: object) -> object:
@@ -210,12 +178,16 @@ class PriorityConfig(BaseModel):
     def _consistent(self) -> PriorityConfig:
         _complete(self.policy_areas, PolicyArea, "policy_areas")
         _complete(self.sla, Tier, "sla")
-        _check_floor_names(self.floors)
+        check_floor_names(self.floors)
         _check_deadline_tiers(self.deadline_tiers)
         _check_sla_order(self.sla)
         if self.clocks.get(Regime.NONE) is not None:
             raise ValueError("clocks: regime 'none' cannot have a clock; remove it or set null")
         return self
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Build the floor table once, with the configuration (see ``floor_table``)."""
+        self._floors_by_facts = floor_table(self.floors)
 
     def floors_for(
         self, area: PolicyArea, regime: Regime, source_kind: SourceKind
@@ -223,34 +195,9 @@ class PriorityConfig(BaseModel):
         """Return the floors whose area, regime and source conditions these facts meet.
 
         The rest of each floor's conditions (signals, severity) still decide whether it
-        fires (``scoring_factors.fires``). Remembered per facts: scoring every escalation
-        against every floor was a visible share of a router's work.
+        fires (``scoring_factors.fires``).
         """
-        # Keyed by the members' ids (members live as long as the process): hashing an enum
-        # member runs Python code (``Enum.__hash__``), three times a lookup.
-        key = (id(area), id(regime), id(source_kind))
-        found = self._floors_by_facts.get(key)
-        if found is None:
-            found = self._floors_by_facts[key] = tuple(
-                rule
-                for rule in self.floors
-                if (rule.policy_areas is None or area in rule.policy_areas)
-                and (rule.regimes is None or regime in rule.regimes)
-                and (rule.source_kinds is None or source_kind in rule.source_kinds)
-            )
-        return found
-
-    @cached_property
-    def _floors_by_facts(self) -> dict[tuple[int, int, int], tuple[FloorRule, ...]]:
-        return {}
-
-
-def _check_floor_names(floors: tuple[FloorRule, ...]) -> None:
-    seen: set[str] = set()
-    for floor in floors:
-        if floor.name in seen:
-            raise ValueError(f"floors: duplicate floor name {floor.name!r}")
-        seen.add(floor.name)
+        return self._floors_by_facts[area, regime, source_kind]
 
 
 def _check_deadline_tiers(rules: tuple[DeadlineTier, ...]) -> None:

@@ -1,4 +1,6 @@
-"""Default priority data (SPEC §3, DOMAIN.md), as plain values the config model validates.
+"""Default priority data, as plain values the config model validates.
+
+The defaults and where they come from: docs/contract/priority-and-assignment.md.
 
 Kept apart from the model so the numbers a legal team or a lead revises sit in one table.
 """
@@ -127,7 +129,8 @@ FLOORS: list[dict[str, Any]] = [
      "detail": "trusted-flagger notice on serious harm (DSA Art. 22)"},
 ]  # fmt: skip
 
-# Without ``within``: while any regulatory clock runs, however much is left (README, Priority).
+# Without ``within``: while any regulatory clock runs, however much is left
+# (docs/contract/priority-and-assignment.md, "Regulatory clocks").
 DEADLINE_TIERS: list[dict[str, Any]] = [
     {"within": timedelta(hours=2), "tier": "P0"},
     {"within": timedelta(hours=24), "tier": "P1"},
@@ -143,7 +146,8 @@ SLA: dict[str, dict[str, timedelta]] = {
 }
 
 # Statutory clocks where the law sets one; internal targets where it says "without undue
-# delay" or "as soon as reasonably possible" (DOMAIN.md). ``none`` has no clock.
+# delay" or "as soon as reasonably possible". ``none`` has no clock.
+# (docs/contract/priority-and-assignment.md, "Regulatory clocks").
 CLOCKS: dict[str, timedelta | None] = {
     "terreg_removal_order": timedelta(hours=1),
     "epoc_emergency": timedelta(hours=8),

@@ -1,4 +1,6 @@
-"""Points per factor of the priority score (SPEC §3), with the SPEC and DOMAIN.md defaults.
+"""Points per factor of the priority score, with their defaults.
+
+The factors and their points: docs/contract/priority-and-assignment.md, "Score".
 
 Partial maps in YAML (one source kind, one regime) are merged over the defaults.
 """

@@ -5,7 +5,8 @@ previous (whose ``followed_by`` names it). A report merges into the open incarna
 the latest is resolved, it opens the next generation. The intake decides from the latest
 incarnation it reads (``address``); the router, the single writer, decides again from the
 rows it has locked (``place``) and its decision is the one stored. Ids come from
-``next_id(generation)``, so everyone derives the same one (docs/architecture.md, "Re-fires").
+``next_id(generation)``, so everyone derives the same one (docs/refires-and-retries.md,
+"Re-fires").
 """
 
 from __future__ import annotations

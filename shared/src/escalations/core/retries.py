@@ -6,7 +6,8 @@ a fingerprint of its source and body; the router keeps the fingerprints an escal
 lately (``Seen``) and does not count a report whose fingerprint it saw within the retry
 window of the report's own instant. The window slides: every attempt, counted or not,
 restarts it, so a client retrying through a long outage is never counted again, while the
-same body after a quiet window is a new report (docs/architecture.md, "Retried reports").
+same body after a quiet window is a new report (docs/refires-and-retries.md, "Retried
+reports").
 """
 
 from __future__ import annotations

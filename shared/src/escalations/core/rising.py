@@ -3,7 +3,7 @@
 When a merged report or a regulatory clock raises an escalation's tier, the level in
 progress is notified again at once (by the caller), the new tier's acknowledge budget runs
 from the rise, no deadline moves later, and the SLA warnings are planned again from the rise
-(docs/architecture.md, "A rising tier"). ``policy.step`` walks the pages from a start
+(docs/router.md, "A rising tier"). ``policy.step`` walks the pages from a start
 instant; ``rise`` moves that start so the level in progress runs out at its new instant and
 later levels follow at the new tier's pace. Pure: the instant comes in as an argument.
 """

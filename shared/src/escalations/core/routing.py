@@ -1,4 +1,6 @@
-"""Routing rules (SPEC §4): ordered, first match wins, with a default team.
+"""Routing rules: ordered, first match wins, with a default team.
+
+The rules' format: docs/contract/configuration.md, "`routing`".
 
 Rules are data matched against the facts of one escalation, like Alertmanager routes: the
 matched rule (name and index) goes into the decision record so a lead can see why a team
@@ -143,32 +145,3 @@ def route(config: RoutingConfig, facts: RouteFacts) -> RouteDecision:
         if rule.match.matches(facts):
             return RouteDecision(team=rule.team, rule=rule.name, index=index)
     return RouteDecision(team=config.default_team, rule=DEFAULT_RULE, index=None)
-
-
-ROUTES_REMEMBERED = 4096
-"""How many distinct facts a ``Routes`` memo keeps before it starts again (facts come from
-input: region, language and source are open-ended)."""
-
-
-class Routes:
-    """Routing decisions already made under one routing configuration, by facts.
-
-    ``route`` is pure, and escalations alike (same area, region, language, source, tier)
-    are routed alike: a router routes every escalation, and matching each against every
-    rule was a visible share of its CPU. Keep one per configuration; a new configuration
-    needs a new memo.
-    """
-
-    def __init__(self, config: RoutingConfig) -> None:
-        self.config = config
-        self._decided: dict[RouteFacts, RouteDecision] = {}
-
-    def __call__(self, facts: RouteFacts) -> RouteDecision:
-        """Return ``route(config, facts)``, remembered."""
-        decided = self._decided.get(facts)
-        if decided is None:
-            decided = route(self.config, facts)
-            if len(self._decided) >= ROUTES_REMEMBERED:
-                self._decided.clear()
-            self._decided[facts] = decided
-        return decided

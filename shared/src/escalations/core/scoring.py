@@ -1,4 +1,6 @@
-"""Priority scoring (SPEC §3): score, tier, a reason per factor, and deadlines.
+"""Priority scoring: score, tier, a reason per factor, and deadlines.
+
+The rules: docs/contract/priority-and-assignment.md.
 
 Tier = the most urgent of the score tier (after the stakeholder ceiling), the floors that
 fire and the deadline tier of the regulatory clock at ``at``. Time comes in as arguments:

@@ -1,4 +1,6 @@
-"""The factors of the priority score (SPEC §3), each a list of ``Reason``.
+"""The factors of the priority score, each a list of ``Reason``.
+
+The factors: docs/contract/priority-and-assignment.md, "Score".
 
 Each factor is non-decreasing in its input (reach, signals, likelihood, reports), which is
 what makes the whole score monotone. Points are rounded to 0.1 per factor so the reasons a
@@ -13,7 +15,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from escalations.core.escalation import EscalationIn, Imminence, Minors, SourceKind
-from escalations.core.priority_config import FloorRule, PolicyAreaConfig, PriorityConfig
+from escalations.core.priority_config import PolicyAreaConfig, PriorityConfig
+from escalations.core.priority_floors import FloorRule
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _IMMINENCE_RANK = {level: rank for rank, level in enumerate(Imminence)}

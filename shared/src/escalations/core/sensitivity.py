@@ -1,4 +1,7 @@
-"""The sensitive-content rule (SPEC §7): what may leave through chat and email."""
+"""The sensitive-content rule: what may leave through chat and email.
+
+The rule: docs/contract/guarantees.md, "Sensitive content".
+"""
 
 from __future__ import annotations
 

@@ -88,14 +88,14 @@ class EscalationRow(FastSetMixin, SQLModel, table=True):
     acknowledged_at: datetime | None = _ts(nullable=True)
     resolved_at: datetime | None = _ts(nullable=True)
     version: int = Field(default=1, sa_column=Column(Integer, nullable=False))
-    # Re-fires (docs/architecture.md): which incarnation of (source, external_id) this is,
+    # Re-fires (docs/refires-and-retries.md): which incarnation of (source, external_id) this is,
     # the resolved one it follows, and the one that followed it.
     generation: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
     )
     follows: str | None = Field(default=None, max_length=36)
     followed_by: str | None = Field(default=None, max_length=36)
-    # Retried reports (docs/architecture.md): the fingerprints of the latest reports, each
+    # Retried reports (docs/refires-and-retries.md): the fingerprints of the latest reports, each
     # with the latest instant it arrived, as ``[[fingerprint, ISO instant], ...]`` (0014).
     report_fingerprints: list[Any] | None = _json(nullable=True)
 

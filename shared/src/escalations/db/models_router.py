@@ -4,7 +4,8 @@
   policy's progress, and the SLA budget snapshotted with it. Written only under the
   escalation's row lock, so a firing and the state change it causes commit together.
 * ``router_person_load``: what round robin and the wellbeing cap remember about a person,
-  shared by every router instance and locked per batch (see docs/architecture.md).
+  shared by every router instance and locked per batch (see docs/router.md, "Round robin
+  across routers").
 """
 
 from __future__ import annotations

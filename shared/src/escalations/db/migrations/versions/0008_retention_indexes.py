@@ -1,7 +1,7 @@
 """outbox, processed_events: BRIN indexes on their timestamps, for the retention prune.
 
 The router deletes published outbox rows and processed-event records once past their
-retention (``escalations_router.prune``). Both tables are appended to in time order, so a
+retention (``escalations_router.retention``). Both tables are appended to in time order, so a
 BRIN index (a few pages, summarising ranges of blocks) finds the old rows without reading
 the table, and costs the hot path next to nothing, unlike a B-tree on every insert. With
 ``autosummarize`` autovacuum summarises each filled block range on its next round, instead

@@ -1,7 +1,7 @@
 """escalations: generation, follows and followed_by, for reports that fire again.
 
 A report of ``(source, external_id)`` after its escalation was resolved opens a new
-escalation that follows the old one (docs/architecture.md, "Re-fires"). Each such
+escalation that follows the old one (docs/refires-and-retries.md, "Re-fires"). Each such
 incarnation has its own row, so the unique index moves from ``(source, external_id)`` to
 ``(source, external_id, generation)``; the intake's lookup of the newest incarnation of a
 key reads the same index. Existing rows are generation 0, unlinked.

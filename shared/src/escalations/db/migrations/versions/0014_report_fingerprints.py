@@ -2,7 +2,7 @@
 
 The router keeps the fingerprints of an escalation's latest reports, each with the latest
 instant it arrived; a report whose fingerprint it saw within the retry window is a retry
-and changes no count (docs/architecture.md, "Retried reports"). Existing rows start with
+and changes no count (docs/refires-and-retries.md, "Retried reports"). Existing rows start with
 none: their next report counts, as before.
 
 Revision ID: 0014
