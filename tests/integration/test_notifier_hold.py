@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from escalations.contracts.envelope import encode
 from escalations.contracts.events import EscalationAcknowledged, EscalationAssigned
 from escalations.core.escalation import Tier
+from escalations_notifier.batch import Notifier
 from escalations_notifier.channels import Message
-from escalations_notifier.consumer import Notifier
 from escalations_notifier.ledger import Ledger
 from tests.unit.notifier.fixtures import ESCALATION_ID, event, planner, summary
 

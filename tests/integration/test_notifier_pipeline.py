@@ -16,12 +16,12 @@ from escalations.contracts.codec import build_event
 from escalations.contracts.envelope import Envelope, encode
 from escalations.contracts.events import EscalationAssigned
 from escalations.core.escalation import Tier
+from escalations_notifier.batch import Notifier
 from escalations_notifier.breaker import Breakers
 from escalations_notifier.channels import Message
-from escalations_notifier.consumer import Notifier
+from escalations_notifier.consumer import consume
 from escalations_notifier.deliver import Deliverer, RetryPolicy
 from escalations_notifier.ledger import Ledger
-from escalations_notifier.pipeline import consume
 from tests.unit.notifier.fixtures import NOW, planner, summary
 
 pytestmark = pytest.mark.integration

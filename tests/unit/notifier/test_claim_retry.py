@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from .test_consume import TP, Claimed, FakeNotifier, Prepared, start
+from tests.fakes.notifier import TP, Claimed, FakeNotifier, Prepared
+
+from .test_consume import start
 
 
 class OutageNotifier(FakeNotifier):

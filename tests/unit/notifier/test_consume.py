@@ -3,106 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-from aiokafka import TopicPartition
 
 from escalations.contracts.codec import build_event
 from escalations.contracts.envelope import encode
 from escalations.contracts.events import EscalationAssigned
-from escalations_notifier.consumer import Notifier
-from escalations_notifier.pipeline import consume
+from escalations_notifier.batch import Notifier
+from escalations_notifier.consumer import consume
+from tests.fakes.notifier import TP, Claimed, FakeConsumer, FakeNotifier, Record
 
 from .fixtures import ESCALATION_ID, NOW, event, planner, summary
-
-TP = TopicPartition("escalations.events.v1", 0)
-
-
-@dataclass(frozen=True)
-class Record:
-    """A consumed record: its offset, and its escalation as the key."""
-
-    offset: int
-    key: bytes | None = None
-    topic: str = TP.topic
-    partition: int = 0
-    value: bytes | None = None
-
-
-class FakeConsumer:
-    """Hands out scripted batches of (offset, escalation), then sets ``stop``; records commits."""
-
-    def __init__(self, batches: list[list[tuple[int, str]]], stop: asyncio.Event) -> None:
-        self.batches = [[Record(o, e.encode()) for o, e in batch] for batch in batches]
-        self.stop = stop
-        self.commits: list[dict[TopicPartition, int]] = []
-
-    async def getmany(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, Any]:
-        await asyncio.sleep(0)
-        if not self.batches:
-            await asyncio.sleep(0.01)
-            return {}
-        return {TP: self.batches.pop(0)}
-
-    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
-        self.commits.append(dict(offsets))
-
-    def highwater(self, tp: TopicPartition) -> int | None:
-        return None
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A fake decoded batch: named by its first offset."""
-
-    first: int
-    size: int
-    escalations: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A fake claimed batch."""
-
-    first: int
-    attempts: list[int]
-
-
-@dataclass
-class FakeNotifier:
-    """Logs claims and sends; a claim or send of batch N waits until the test opens gate N."""
-
-    claim_gates: dict[int, asyncio.Event] = field(default_factory=dict)
-    send_gates: dict[int, asyncio.Event] = field(default_factory=dict)
-    fail_claim: int | None = None
-    log: list[str] = field(default_factory=list)
-
-    def prepare(self, records: Sequence[Record]) -> Prepared:
-        keys = frozenset((r.key or b"").decode() for r in records)
-        return Prepared(records[0].offset, len(records), keys)
-
-    async def claim(self, prepared: Prepared) -> Claimed:
-        self.log.append(f"claim {prepared.first}")
-        await self.claim_gates.setdefault(prepared.first, asyncio.Event()).wait()
-        if prepared.first == self.fail_claim:
-            raise RuntimeError("ledger gone")
-        self.log.append(f"claimed {prepared.first}")
-        return Claimed(prepared.first, list(range(prepared.size)))
-
-    async def deliver(self, claimed: Claimed) -> None:
-        await self.send_gates.setdefault(claimed.first, asyncio.Event()).wait()
-        self.log.append(f"sent {claimed.first}")
-
-    def open(self, *batches: int, claims: bool = True, sends: bool = True) -> None:
-        """Let the claims and/or sends of these batches (by first offset) go ahead."""
-        for first in batches:
-            if claims:
-                self.claim_gates.setdefault(first, asyncio.Event()).set()
-            if sends:
-                self.send_gates.setdefault(first, asyncio.Event()).set()
 
 
 async def settle() -> None:

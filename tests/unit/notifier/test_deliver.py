@@ -3,60 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
 
-import orjson
 import pytest
 
 from escalations_notifier.breaker import Breakers, State
 from escalations_notifier.channels import DeliveryError, Message
 from escalations_notifier.deliver import Attempt, Deliverer, RetryPolicy
 from escalations_notifier.ledger import Outcome
+from tests.fakes.notifier import FakeChannel, FakeLedger, FakeProducer
 
 from .fixtures import NOW
 
 FAST = RetryPolicy(max_attempts=4, base_seconds=0.001, max_seconds=0.002, inline_seconds=5)
-
-
-class FakeChannel:
-    """Fails with the scripted errors, then succeeds; records what it sent."""
-
-    name = "webhook"
-
-    def __init__(self, failures: Sequence[DeliveryError] = ()) -> None:
-        self.failures = list(failures)
-        self.sent: list[str] = []
-        self.calls = 0
-
-    def endpoint(self, message: Message) -> str:
-        return "https://receiver"
-
-    async def send(self, message: Message) -> None:
-        self.calls += 1
-        if self.failures:
-            raise self.failures.pop(0)
-        self.sent.append(message.event_id)
-
-
-class FakeLedger:
-    """Records outcomes."""
-
-    def __init__(self) -> None:
-        self.outcomes: list[Outcome] = []
-
-    async def finish(self, outcomes: Sequence[Outcome]) -> None:
-        self.outcomes += outcomes
-
-
-class FakeProducer:
-    """Records DLQ records."""
-
-    def __init__(self) -> None:
-        self.records: list[dict[str, Any]] = []
-
-    async def send_and_wait(self, topic: str, value: bytes, key: bytes, headers: Any) -> None:
-        self.records.append({"topic": topic, **orjson.loads(value)})
 
 
 def message(

@@ -257,7 +257,10 @@ def test_graphic_flag_redacts_any_area() -> None:
 
 
 def test_pager_keeps_the_details_of_sensitive_escalations() -> None:
-    """SPEC §7 restricts chat and e-mail; the pager carries what responders need."""
+    """Chat and e-mail are restricted; the pager carries what responders need.
+
+    The rule: docs/contract/guarantees.md, "Sensitive content".
+    """
     message = messages("pagerduty", policy_area=PolicyArea.CHILD_SAFETY, sensitive=True)[0]
     assert all(leak in rendered(message) for leak in LEAKS)
 

@@ -19,8 +19,8 @@ from escalations.contracts.events import (
     TierRaised,
 )
 from escalations.core.escalation import Tier
+from escalations_notifier.batch import Notifier
 from escalations_notifier.channels import Message
-from escalations_notifier.consumer import Notifier
 from escalations_notifier.ledger import Claimed, Key
 
 from .fixtures import ESCALATION_ID, NIGHT, event, planner, summary

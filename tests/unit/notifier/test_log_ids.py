@@ -8,14 +8,15 @@ from collections.abc import Sequence
 
 from escalations.contracts.envelope import Envelope, encode
 from escalations.contracts.events import EscalationAssigned
+from escalations_notifier.batch import Notifier
 from escalations_notifier.channels import DeliveryError, Message
-from escalations_notifier.consumer import Notifier
 from escalations_notifier.deliver import Attempt
 from escalations_notifier.ledger import Claimed
+from tests.fakes.notifier import FakeChannel, FakeLedger
 from tests.unit.jsonlines import json_lines
 
 from .fixtures import ESCALATION_ID, event, planner, summary
-from .test_deliver import FakeChannel, FakeLedger, deliverer, message
+from .test_deliver import deliverer, message
 
 adapter_log = logging.getLogger("tests.adapter")
 

@@ -19,9 +19,10 @@ from escalations_notifier.deliver import Attempt, Deliverer, RetryPolicy
 from escalations_notifier.ledger import Key, Outcome, Stored
 from escalations_notifier.retrier import Retrier
 from escalations_notifier.templates import Templates
+from tests.fakes.notifier import FakeChannel, FakeProducer
 
 from .fixtures import NOW, event, planner, summary
-from .test_deliver import FAST, FakeChannel, FakeProducer, message
+from .test_deliver import FAST, message
 
 SMTP = SmtpConfig("smtp.test", 25, False, None, None, "Desk <desk@example.com>", 5)
 

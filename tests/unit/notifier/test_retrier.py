@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from escalations_notifier.deliver import Attempt
-from escalations_notifier.ledger import Key, Stored
+from escalations_notifier.ledger import Stored
 from escalations_notifier.retrier import Retrier
+from tests.fakes.notifier import FakeDeliverer, FakeDueLedger
 
 from .fixtures import NOW, planner
-
-
-class FakeLedger:
-    """Hands out the given rows once."""
-
-    def __init__(self, rows: list[Stored]) -> None:
-        self.rows = rows
-
-    async def lease_due(self, limit: int) -> list[Stored]:
-        rows, self.rows = self.rows[:limit], self.rows[limit:]
-        return rows
-
-
-class FakeDeliverer:
-    """Records what it was asked to deliver."""
-
-    def __init__(self) -> None:
-        self.batches: list[tuple[list[Attempt], frozenset[Key]]] = []
-
-    async def run(self, attempts: Sequence[Attempt], blocked: frozenset[Key] = frozenset()) -> None:
-        self.batches.append((list(attempts), blocked))
 
 
 def stored(recipient: str, channel: str, attempts: int) -> Stored:
@@ -46,7 +23,7 @@ async def test_once_resolves_addresses_and_keeps_attempt_counts() -> None:
         stored("lee", "teams", 3),
     ]
     deliverer = FakeDeliverer()
-    retrier = Retrier(FakeLedger(rows), deliverer, planner(), 0.1)  # type: ignore[arg-type]
+    retrier = Retrier(FakeDueLedger(rows), deliverer, planner(), 0.1)  # type: ignore[arg-type]
     assert 3 == await retrier.once()
     attempts = deliverer.batches[0][0]
     assert [
@@ -60,5 +37,5 @@ async def test_once_resolves_addresses_and_keeps_attempt_counts() -> None:
 async def test_once_with_nothing_due_delivers_nothing() -> None:
     """An empty lease is a no-op."""
     deliverer = FakeDeliverer()
-    retrier = Retrier(FakeLedger([]), deliverer, planner(), 0.1)  # type: ignore[arg-type]
+    retrier = Retrier(FakeDueLedger([]), deliverer, planner(), 0.1)  # type: ignore[arg-type]
     assert (0, []) == (await retrier.once(), deliverer.batches)

@@ -21,7 +21,7 @@ from escalations.runtime import (
 )
 from escalations.settings import load_service
 from escalations_notifier.bootstrap import Deps, build
-from escalations_notifier.pipeline import consume
+from escalations_notifier.consumer import consume
 from escalations_notifier.settings import NotifierSettings
 
 log = logging.getLogger("escalations_notifier")

@@ -1,7 +1,7 @@
 """The data of one message: what every template and the signed webhook are rendered from.
 
-Pure: the sensitive-content rule (SPEC §7) is applied here, per channel, so no template can
-leak what the body does not carry.
+Pure: the sensitive-content rule (docs/contract/guarantees.md, "Sensitive content") is
+applied here, per channel, so no template can leak what the body does not carry.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from escalations.core.config_types import zone
 from escalations.core.sensitivity import SENSITIVE_POLICY_AREAS
 from escalations.links import ack_url, make_ack_token
 
-# SPEC §7 names chat and e-mail. The generic webhook is redacted too: its receivers are
-# unknown (often chat bridges). The pager keeps the details responders need to act at once.
+# Chat and e-mail (docs/contract/guarantees.md, "Sensitive content"). The generic webhook is
+# redacted too: its receivers are unknown (often chat bridges). The pager keeps the details
+# responders need to act at once.
 REDACTED_CHANNELS = frozenset({"email", "slack", "teams", "webhook"})
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 

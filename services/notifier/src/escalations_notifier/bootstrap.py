@@ -16,11 +16,11 @@ from escalations.kafka import make_consumer, make_producer
 from escalations.outages import Outages
 from escalations.reload import ConfigFile
 from escalations_notifier import metrics
+from escalations_notifier.batch import Notifier
 from escalations_notifier.body import Links
 from escalations_notifier.breaker import Breakers
 from escalations_notifier.channels import build_channels
 from escalations_notifier.channels.http import HttpClients
-from escalations_notifier.consumer import Notifier
 from escalations_notifier.deliver import Deliverer, RetryPolicy
 from escalations_notifier.ledger import Ledger
 from escalations_notifier.plan import Planner

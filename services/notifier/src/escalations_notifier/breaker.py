@@ -4,9 +4,9 @@ While a breaker is open no message is sent to its endpoint: deliveries are hande
 ledger's retry queue to wait, instead of hammering a server that is down. After the open
 period one probe goes through (half-open); its success closes the breaker, its failure
 opens it again for twice as long, up to ``max_open_seconds``. That cap is the longest a
-recovered endpoint waits before a probe finds it back (docs/architecture.md: with the
-defaults, 1 s doubling to 3 s), and ``success`` reports the close so that the messages
-waiting for the endpoint are made due at once.
+recovered endpoint waits before a probe finds it back (docs/notifier.md, "Recovery within
+seconds": with the defaults, 1 s doubling to 3 s), and ``success`` reports the close so
+that the messages waiting for the endpoint are made due at once.
 """
 
 from __future__ import annotations

@@ -1,162 +1,208 @@
-"""Turning a fetched batch into deliveries: decode, plan, claim in the ledger, then deliver.
+"""The consume loop: fetch, claim, deliver, and commit the offsets of what the ledger holds.
 
-The loop that feeds it (fetching, overlapping claims, committing offsets) is pipeline.py.
+Claiming is the one wait on every event's way out (a durable commit before anything is
+sent), so the loop never waits for it when it need not: a fetched batch is claimed at once,
+beside the claims still running, unless it shares an escalation with one of them. Batches
+of one escalation are therefore claimed one after another, in partition order, so the
+ledger's stream-order check (a message waits behind an older unfinished one of its stream)
+and the closing events' look-up of open pages see every earlier batch. Each claimed batch is
+then sent while the loop goes on fetching.
+
+Offsets are committed up to the last batch before which every batch is claimed: from the
+claim on the ledger holds a batch (a crash leaves its rows to the retry loop), and a batch
+read again after a crash finds its rows and sends nothing twice.
+
+A claim that fails on a database error is tried again with backoff (the batch and every
+later one wait; nothing is committed meanwhile), and so are broker errors of the fetch and
+the offset commit: an outage is reported, never fatal (``escalations.outages``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import time
+from collections import defaultdict, deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
-from pydantic import BaseModel
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
 
-from escalations.contracts.codec import parse_payload
-from escalations.contracts.envelope import Envelope, EnvelopeError, decode
-from escalations.kafka import KafkaRecord
-from escalations.logs import log_context
+from escalations.db.held import DATABASE_ERRORS
+from escalations.outages import KAFKA, POSTGRES, Backoff, Outages, pause
 from escalations_notifier import metrics
-from escalations_notifier.deliver import Attempt, Deliverer
-from escalations_notifier.ledger import CLOSING_EVENTS, Key, Ledger
-from escalations_notifier.plan import Plan, Planner
+from escalations_notifier.batch import ClaimedBatch, Notifier, Prepared, Record
+from escalations_notifier.ledger import CONCURRENT_CLAIMS
 
 log = logging.getLogger(__name__)
-Record = KafkaRecord
+# Messages claimed and not yet sent, across batches, before the loop stops fetching: about
+# four full batches, little enough that none waits out its inline retry budget for a slot.
+SENDING_BUDGET = 2_000
+# How often claimed offsets are committed: a commit is a broker round trip, not a guarantee.
+COMMIT_SECONDS = 0.2
 
 
-@dataclass(frozen=True)
-class _Event:
-    envelope: Envelope
-    payload: BaseModel
+@dataclass(eq=False)
+class _Batch:
+    """One batch from fetch to delivered."""
 
-
-def _decode(record: Record) -> _Event | None:
-    try:
-        envelope = decode(record.value)
-        return _Event(envelope, parse_payload(envelope))
-    except EnvelopeError as exc:
-        # The router's relay wrote it, so this is a producer bug: say so loudly.
-        key = record.key.decode(errors="replace") if record.key else None
-        log.error(
-            "skipping undecodable event: %s",
-            exc,
-            extra={"offset": record.offset, "escalation_id": key},
-        )
-        return None
-
-
-def _escalations(event: _Event) -> set[str]:
-    """Return the escalation ids an event's ledger rows and lookups can touch."""
-    summary = getattr(event.payload, "escalation", None)
-    ids = {event.envelope.subject or ""}
-    if summary is not None:
-        ids.add(summary.id)
-    return ids
-
-
-def no_longer_needed(event: _Event) -> str:
-    """Return why a held message of this closing event's escalation is not sent."""
-    what = "acknowledged" if event.envelope.type == "escalation.acknowledged" else "resolved"
-    by = getattr(event.payload, "by", None) or "unknown"
-    return f"no longer needed: {what} at {event.envelope.time.isoformat()} by {by}"
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A fetched batch, decoded; ``escalations`` are those its claim reads and writes."""
-
-    events: list[_Event]
     escalations: frozenset[str]
+    claimed: asyncio.Future[None]
+    task: asyncio.Task[None] = field(init=False)
+    sending: int = 0
 
 
-@dataclass(frozen=True)
-class ClaimedBatch:
-    """A claimed batch: the messages to send, and those queued behind older ones."""
+class Flow:
+    """The batches between fetch and delivered, and the offsets that are safe to commit."""
 
-    attempts: list[Attempt]
-    blocked: frozenset[Key]
+    def __init__(
+        self,
+        notifier: Notifier,
+        claims: int,
+        budget: int,
+        outages: Outages | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        self._notifier = notifier
+        self._outages = outages or Outages()
+        self._stop = stop or asyncio.Event()
+        self._claims = claims
+        self._budget = budget
+        self._batches: set[_Batch] = set()
+        self._marks: defaultdict[TopicPartition, deque[tuple[int, _Batch]]] = defaultdict(deque)
+
+    async def admit(self, batch: dict[TopicPartition, list[Record]]) -> None:
+        """Start claiming a fetched batch as soon as nothing it must follow is being claimed."""
+        prepared = self._notifier.prepare([r for rs in batch.values() for r in rs])
+        while wake := self._blockers(prepared.escalations):
+            await asyncio.wait(wake, return_when=asyncio.FIRST_COMPLETED)
+            self.check()
+        entry = _Batch(prepared.escalations, asyncio.get_running_loop().create_future())
+        entry.task = asyncio.create_task(self._run(prepared, entry), name="batch")
+        self._batches.add(entry)
+        for tp, records in batch.items():
+            self._marks[tp].append((records[-1].offset + 1, entry))
+
+    def claimed_offsets(self) -> dict[TopicPartition, int]:
+        """Return, per partition, the offset after the last batch claimed in order so far."""
+        offsets: dict[TopicPartition, int] = {}
+        for tp, marks in self._marks.items():
+            while marks and marks[0][1].claimed.done():
+                offsets[tp] = marks.popleft()[0]
+        return offsets
+
+    def check(self) -> None:
+        """Forget delivered batches; raise what a failed one raised."""
+        for entry in [b for b in self._batches if b.task.done()]:
+            self._batches.discard(entry)
+            entry.task.result()
+
+    async def drain(self) -> None:
+        """Wait until every batch is delivered (even after a failure); raise the first failure."""
+        await asyncio.gather(*(b.task for b in self._batches), return_exceptions=True)
+        self.check()
+
+    async def _claim(self, prepared: Prepared) -> ClaimedBatch:
+        """Claim a batch, retrying database errors with backoff until it succeeds or stops."""
+        backoff, again = Backoff(), False
+        while True:
+            try:
+                claim = self._notifier.claim
+                result = await (claim(prepared, again=True) if again else claim(prepared))
+            except DATABASE_ERRORS as exc:
+                self._outages.failed(POSTGRES, "claim", exc)
+                if self._stop.is_set():
+                    raise
+                again = True
+                await pause(backoff.next(), self._stop)
+                continue
+            self._outages.recovered(POSTGRES, "claim")
+            return result
+
+    async def _run(self, prepared: Prepared, entry: _Batch) -> None:
+        claimed = await self._claim(prepared)
+        entry.claimed.set_result(None)
+        entry.sending = len(claimed.attempts)
+        await self._notifier.deliver(claimed)
+        entry.sending = 0
+
+    def _blockers(self, escalations: frozenset[str]) -> list[asyncio.Future[None]]:
+        """Return what to wait for: claims of the same escalations, a claim slot, the budget."""
+        claiming = [b for b in self._batches if not b.claimed.done()]
+        first = [b for b in claiming if b.escalations & escalations]
+        if not first and len(claiming) >= self._claims:
+            first = claiming
+        if first:
+            # A batch whose claim fails never reports claimed: wake at its end too.
+            return [b.claimed for b in first] + [b.task for b in first]
+        if sum(b.sending for b in self._batches) >= self._budget:
+            return [b.task for b in self._batches if b.sending]
+        return []
 
 
-class Notifier:
-    """Turns a batch of router events into deliveries."""
+async def consume(
+    consumer: AIOKafkaConsumer,
+    notifier: Notifier,
+    stop: asyncio.Event,
+    *,
+    claims: int = CONCURRENT_CLAIMS,
+    budget: int = SENDING_BUDGET,
+    outages: Outages | None = None,
+) -> None:
+    """Fetch, claim, deliver and commit until ``stop`` is set; batches under way always finish."""
+    outages = outages or Outages()
+    flow = Flow(notifier, claims, budget, outages, stop)
+    offsets: dict[TopicPartition, int] = {}
+    committed = time.monotonic()
+    backoff = Backoff()
+    try:
+        while not stop.is_set():
+            try:
+                batch: dict[TopicPartition, list[Record]] = await consumer.getmany(
+                    timeout_ms=200, max_records=500
+                )
+            except KafkaError as exc:
+                outages.failed(KAFKA, "consume", exc)
+                await pause(backoff.next(), stop)
+                continue
+            outages.recovered(KAFKA, "consume")
+            backoff.reset()
+            flow.check()
+            if batch:
+                _publish_lag(consumer, batch)
+                await flow.admit(batch)
+            offsets.update(flow.claimed_offsets())
+            if offsets and time.monotonic() - committed >= COMMIT_SECONDS:
+                if await _commit(consumer, offsets, outages):
+                    offsets = {}
+                committed = time.monotonic()
+    finally:
+        await flow.drain()
+    offsets.update(flow.claimed_offsets())
+    if offsets:
+        await _commit(consumer, offsets, outages)
 
-    def __init__(self, planner: Planner, ledger: Ledger, deliverer: Deliverer) -> None:
-        self._planner = planner
-        self._ledger = ledger
-        self._deliverer = deliverer
 
-    async def handle(self, records: Sequence[Record]) -> None:
-        """Deliver everything a batch of events asks for (records in partition order)."""
-        await self.deliver(await self.claim(self.prepare(records)))
+def _publish_lag(
+    consumer: AIOKafkaConsumer, batch: Mapping[TopicPartition, Sequence[Record]]
+) -> None:
+    for tp, rs in batch.items():
+        highwater = consumer.highwater(tp)
+        if highwater is not None:
+            metrics.CONSUMER_LAG.labels(str(tp.partition)).set(highwater - rs[-1].offset - 1)
 
-    def prepare(self, records: Sequence[Record]) -> Prepared:
-        """Decode a batch (records in partition order); skip what cannot be decoded."""
-        events = [e for e in map(_decode, records) if e is not None]
-        escalations: set[str] = set()
-        for event in events:
-            escalations |= _escalations(event)
-        return Prepared(events, frozenset(escalations))
 
-    async def claim(self, prepared: Prepared, again: bool = False) -> ClaimedBatch:
-        """Plan a batch and write its ledger rows; return what this process must send.
-
-        ``again``: an earlier try failed with an unknown outcome (see ``Ledger.claim``).
-        """
-        events = prepared.events
-        opening = [e for e in events if e.envelope.type not in CLOSING_EVENTS]
-        closing = [e for e in events if e.envelope.type in CLOSING_EVENTS]
-        # Claim the batch's pages first, so a close in the same batch finds them.
-        plans = {id(e): self._plan(e) for e in opening}
-        claimed = [await self._claim(plans.values(), again)]
-        if closing:
-            await self._drop_held(closing)
-            paged = await self._ledger.paged(e.envelope.subject or "" for e in closing)
-            for e in closing:
-                plans[id(e)] = self._plan(e, paged.get(e.envelope.subject or "", []))
-            claimed.append(await self._claim((plans[id(e)] for e in closing), again))
-        owned: frozenset[Key] = frozenset().union(*(c[0] for c in claimed))
-        blocked: frozenset[Key] = frozenset().union(*(c[1] for c in claimed))
-        attempts = [Attempt(m) for e in events for m in plans[id(e)].messages if m.key in owned]
-        return ClaimedBatch(attempts, blocked)
-
-    async def deliver(self, claimed: ClaimedBatch) -> None:
-        """Send what a batch claimed and record the outcomes."""
-        await self._deliverer.run(claimed.attempts, claimed.blocked)
-
-    def _plan(self, event: _Event, paged: Iterable[tuple[str, str]] = ()) -> Plan:
-        """Plan one event; what it logs carries the event's ids (docs/operations.md)."""
-        envelope = event.envelope
-        with log_context(escalation_id=envelope.subject, event_id=envelope.id):
-            plan = self._planner.plan(envelope, event.payload, paged)
-            for recipient, channel in plan.unavailable:
-                # An unknown person is a configuration error; a channel without an adapter
-                # (say, e-mail without an SMTP host) is a deployment choice.
-                level = logging.WARNING if channel == "unknown person" else logging.INFO
-                log.log(level, "cannot notify %s via %s", recipient, channel)
-        return plan
-
-    async def _claim(
-        self, plans: Iterable[Plan], again: bool
-    ) -> tuple[frozenset[Key], frozenset[Key]]:
-        plan_list = list(plans)
-        messages = [m for p in plan_list for m in p.messages]
-        held = [(h.message, h.reason, h.release_at) for p in plan_list for h in p.held]
-        ledger = self._ledger
-        claimed = await (
-            ledger.claim(messages, held, again=True) if again else ledger.claim(messages, held)
-        )
-        for m in messages:
-            if m.key not in claimed.owned:
-                metrics.count(m.channel, "duplicate_skipped")
-        for m, _, _ in held:
-            if m.key in claimed.held:
-                metrics.count(m.channel, "held_quiet_hours")
-        return claimed.owned, claimed.blocked
-
-    async def _drop_held(self, closing: Sequence[_Event]) -> None:
-        """Record held messages of acknowledged or resolved escalations as no longer needed."""
-        reasons: dict[str, str] = {}
-        for e in closing:  # the first close of an escalation in the batch is the reason
-            reasons.setdefault(e.envelope.subject or "", no_longer_needed(e))
-        for _, _, channel in await self._ledger.drop_held(reasons):
-            metrics.count(channel, "not_needed")
+async def _commit(
+    consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int], outages: Outages
+) -> bool:
+    """Commit offsets; return False if the broker is out (they are committed with the next)."""
+    try:
+        await consumer.commit(offsets)
+    except CommitFailedError as exc:
+        log.warning("offset commit lost to a rebalance (the ledger prevents resends): %s", exc)
+    except KafkaError as exc:
+        outages.failed(KAFKA, "commit", exc)
+        return False
+    outages.recovered(KAFKA, "commit")
+    return True

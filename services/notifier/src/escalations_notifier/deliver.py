@@ -133,7 +133,8 @@ class Deliverer:
             return
         # Most batches are done by now. If a stream is still retrying inline, what the
         # others sent is recorded first: until its outcome commits, a message is one that
-        # a crash would send again (README, "How it behaves under failure").
+        # a crash would send again (docs/contract/guarantees.md, "Duplicates: at-least-once,
+        # and only in one window").
         done, waiting = await asyncio.wait(tasks, timeout=EARLY_RECORD_SECONDS)
         if waiting:
             await self._settle([o for task in done for o in task.result()], by_key)
@@ -221,7 +222,7 @@ class Deliverer:
                     return Outcome(message.key, RETRYING, attempts, "circuit open", wait)
                 # A probe tests the endpoint, not the message: while the endpoint is down its
                 # failures do not spend the message's attempts, so an outage of any length
-                # parks nothing in the DLQ (docs/architecture.md, "Circuit breakers").
+                # parks nothing in the DLQ (docs/notifier.md, "Circuit breakers").
                 probe = self._breakers.state(message.channel, endpoint) is State.HALF_OPEN
                 failure = await self._send(channel, endpoint, message)
                 spent = not (probe and failure is not None and failure.retryable)

@@ -116,9 +116,10 @@ class Ledger:
         self._claims = HeldConnections(engine, CONCURRENT_CLAIMS)
         # Outcomes commit durably, like claims: an outcome a Postgres crash lost would leave
         # its row pending, to be sent again. The time from a send to its durable record is
-        # the whole window in which a message can go out twice (README, "Behaviour under
-        # failure"). Several connections, so that batches' records overlap and share the
-        # WAL flushes instead of queueing behind each other's.
+        # the whole window in which a message can go out twice (docs/contract/guarantees.md,
+        # "Duplicates: at-least-once, and only in one window"). Several connections, so that
+        # batches' records overlap and share the WAL flushes instead of queueing behind each
+        # other's.
         self._outcomes = HeldConnections(engine, CONCURRENT_CLAIMS)
 
     async def close(self) -> None:

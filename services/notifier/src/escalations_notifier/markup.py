@@ -1,4 +1,6 @@
-"""Making user text inert in each message format (docs/integrations.md, "Notifications").
+"""Making user text inert in each message format.
+
+The rules per format: docs/integrations.md, "Notifications: escaping and message limits".
 
 Pure. User text (titles, descriptions, content ids and URLs, names, notes) is cleaned
 first: control characters, lone surrogates and the invisible characters that can disguise

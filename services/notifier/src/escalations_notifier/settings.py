@@ -65,7 +65,7 @@ class NotifierSettings(CommonSettings):
     retry_poll_seconds: float = Field(0.5, gt=0, le=60)
     breaker_failures: int = Field(5, ge=1, le=1000)
     # Short and capped: a recovered endpoint is probed within breaker_max_open_seconds,
-    # and its waiting messages go out at once (README, "How it behaves under failure").
+    # and its waiting messages go out at once (docs/contract/guarantees.md, "Quick recovery").
     breaker_open_seconds: float = Field(1.0, gt=0, le=3600)
     breaker_max_open_seconds: float = Field(3.0, gt=0, le=3600)
     instance_id: str | None = Field(

@@ -1,0 +1,1 @@
+"""Hand-written fakes of the services' ports, one module per service."""
