@@ -10,9 +10,9 @@ from sqlalchemy import text
 from devstack.stack import Stack
 from escalations.core.config import loads_config
 from escalations.db.engine import make_engine
-from escalations_router import db
 from escalations_router.batch import BatchProcessor
-from escalations_router.core_decider import CoreDecider
+from escalations_router.domain.core_decider import CoreDecider
+from escalations_router.postgres import db
 from tests.e2e.router.configs import config
 from tests.integration.router_records import Record, received
 

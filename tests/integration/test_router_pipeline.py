@@ -11,9 +11,9 @@ import pytest
 from devstack.stack import Stack
 from escalations.contracts.envelope import decode
 from escalations.core.config import loads_config
-from escalations_router import db
 from escalations_router.batch import BatchProcessor, Staged, Touched
-from escalations_router.core_decider import CoreDecider
+from escalations_router.domain.core_decider import CoreDecider
+from escalations_router.postgres import db
 from tests.e2e.router.configs import config
 from tests.integration.router_records import Record, received
 

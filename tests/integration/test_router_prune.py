@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from escalations_router import db, metrics, prune
-from escalations_router.prune import PRUNE_LOCK_KEY, Pruner, Retention
+from escalations_router import metrics, retention
+from escalations_router.postgres import db
+from escalations_router.retention import PRUNE_LOCK_KEY, Pruner, Retention
 
 pytestmark = pytest.mark.integration
 
@@ -94,7 +95,7 @@ async def test_a_round_is_bounded_and_the_rest_waits_for_the_next(
 ) -> None:
     """A backlog bigger than a round's chunks is worked off over several rounds."""
     await _outbox(pool, "old-sent", 250, NOW - 8 * DAY, sent=True)
-    monkeypatch.setattr(prune, "MAX_CHUNKS_PER_ROUND", 2)
+    monkeypatch.setattr(retention, "MAX_CHUNKS_PER_ROUND", 2)
     pruner = Pruner(pool, RETENTION, interval=60)
     assert (await pruner.prune(NOW))["outbox"] == 200
     assert (await pruner.prune(NOW))["outbox"] == 50

@@ -18,9 +18,9 @@ from escalations.contracts.ids import escalation_id
 from escalations.contracts.topics import INTAKE
 from escalations.core.config import loads_config
 from escalations.core.escalation import EscalationIn, PolicyArea, SourceKind
-from escalations_router import db
 from escalations_router.batch import BatchProcessor
-from escalations_router.core_decider import CoreDecider
+from escalations_router.domain.core_decider import CoreDecider
+from escalations_router.postgres import db
 from tests.e2e.router.configs import config
 from tests.integration.router_records import Record
 

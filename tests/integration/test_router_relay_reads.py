@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from escalations_router import db
 from escalations_router.bootstrap import RELAY_SESSION
-from escalations_router.relay import _MARK_AND_NEXT
+from escalations_router.postgres import db
+from escalations_router.relay.outbox import MARK_AND_NEXT
 
 pytestmark = pytest.mark.integration
 
@@ -40,8 +40,8 @@ async def test_relay_session_reads_unsent_rows_in_id_order_without_bitmap_scans(
         await conn.execute("UPDATE outbox SET sent_at = now() WHERE id <= $1", ROWS - UNSENT)
         now = datetime.now(UTC)
         # Left out: a row in flight (by id) and the rows of an escalation reserved (by key).
-        rows = await conn.fetch(_MARK_AND_NEXT, now, [], [ROWS - 5], 500, [f"esc-{ROWS - 3}"])
-        plan = await conn.fetchval("EXPLAIN (FORMAT JSON) " + _MARK_AND_NEXT, now, [], [], 500, [])
+        rows = await conn.fetch(MARK_AND_NEXT, now, [], [ROWS - 5], 500, [f"esc-{ROWS - 3}"])
+        plan = await conn.fetchval("EXPLAIN (FORMAT JSON) " + MARK_AND_NEXT, now, [], [], 500, [])
     finally:
         await conn.close()
     assert [row["event_id"] for row in rows] == [

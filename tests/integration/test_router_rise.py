@@ -1,4 +1,7 @@
-"""Against real Postgres: a repeat report that raises an old P3 to P0 (docs/architecture.md)."""
+"""Against real Postgres: a repeat report that raises an old P3 to P0.
+
+How a rising tier is handled: docs/router.md, "A rising tier".
+"""
 
 from __future__ import annotations
 
@@ -15,10 +18,10 @@ from escalations.contracts.events import EscalationReceived
 from escalations.contracts.topics import INTAKE
 from escalations.core.config import loads_config
 from escalations.core.escalation import EscalationIn, SourceKind
-from escalations_router import db
 from escalations_router.batch import BatchProcessor
-from escalations_router.core_decider import CoreDecider
-from escalations_router.timer_loop import TimerSweeper
+from escalations_router.domain.core_decider import CoreDecider
+from escalations_router.postgres import db
+from escalations_router.sweep import TimerSweeper
 from tests.e2e.router.configs import config
 from tests.integration.router_records import Record
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 
 import pytest
@@ -12,9 +13,9 @@ from sqlalchemy.orm import attributes
 from devstack.stack import Stack
 from escalations.db.engine import make_sessions
 from escalations.db.models import EscalationRow
-from escalations_router import db
 from escalations_router.bootstrap import _engine
-from escalations_router.rows import new_row
+from escalations_router.domain.records import Clock, Escalation
+from escalations_router.postgres import db, store
 from tests.support import query
 
 pytestmark = pytest.mark.integration
@@ -22,9 +23,8 @@ pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
-def _row(esc_id: str) -> EscalationRow:
-    return new_row(
-        EscalationRow,
+def _record(esc_id: str) -> Escalation:
+    return Escalation(
         id=esc_id,
         source="rows-test",
         source_kind="internal_tool",
@@ -38,18 +38,50 @@ def _row(esc_id: str) -> EscalationRow:
         received_at=NOW,
         created_at=NOW,
         updated_at=NOW,
-        version=1,
     )
 
 
-def test_a_transient_row_takes_values_without_change_tracking() -> None:
-    """A row no session knows yet stores what is set, and records nothing as changed."""
-    row = _row(str(uuid.uuid4()))
-    row.status = "assigned"
-    row.level = 2
-    assert ("assigned", 2) == (row.status, row.level)
-    assert not attributes.instance_state(row).modified
-    assert {"status", "level"} <= row.model_fields_set
+def _clock(esc_id: str) -> Clock:
+    return Clock(
+        escalation_id=esc_id,
+        started_at=NOW,
+        tier="P4",
+        acknowledge_seconds=300.0,
+        resolve_seconds=3600.0,
+        warning_share=0.75,
+        progress={"level": 1},
+        updated_at=NOW,
+        due_at=NOW,
+    )
+
+
+async def test_records_are_written_and_read_back_whole(stack: Stack) -> None:
+    """An escalation and its clock inserted, loaded, changed and written back read as set."""
+    assert stack.database_url is not None
+    esc_id = str(uuid.uuid4())
+    record, clock = _record(esc_id), _clock(esc_id)
+    pool = await db.make_pool(stack.database_url)
+    try:
+        async with pool.acquire() as connection, connection.transaction():
+            await store.Writes(escalations=[record], clocks=[clock]).flush(connection)
+        async with pool.acquire() as connection, connection.transaction():
+            due = await store.lock_due(connection, NOW, 1000)
+            loaded = (await store.lock_rows(connection, [esc_id]))[esc_id]
+            timer = (await store.load_clocks(connection, [esc_id]))[esc_id]
+            assert (record, clock) == (loaded, timer)
+            assert record in due
+            record = replace(loaded, status="assigned", owner="aoife", version=2)
+            clock = replace(timer, fired=1, due_at=None)
+            writes = store.Writes(changed={esc_id: record}, changed_clocks={esc_id: clock})
+            await writes.flush(connection)
+        async with pool.acquire() as connection, connection.transaction():
+            due = await store.lock_due(connection, NOW, 1000)
+            loaded = (await store.lock_rows(connection, [esc_id]))[esc_id]
+            timer = (await store.load_clocks(connection, [esc_id]))[esc_id]
+    finally:
+        await pool.close()
+    assert (record, clock) == (loaded, timer)
+    assert esc_id not in {row.id for row in due}
 
 
 async def test_a_loaded_row_change_is_written_by_the_session(stack: Stack) -> None:
@@ -60,7 +92,7 @@ async def test_a_loaded_row_change_is_written_by_the_session(stack: Stack) -> No
     sessions = make_sessions(engine)
     try:
         async with sessions() as session, session.begin():
-            session.add(_row(esc_id))
+            session.add(EscalationRow(**asdict(_record(esc_id))))
         async with sessions() as session, session.begin():
             row = await session.get(EscalationRow, esc_id)
             assert row is not None

@@ -12,8 +12,8 @@ import pytest
 from escalations.contracts.events import OverrideRequested, TimeOffRequested
 from escalations.contracts.schedule import OverrideCancelRequested, TimeOffCancelRequested
 from escalations.db.live_state import read_load, read_schedule
-from escalations_router import db, schedule
-from escalations_router.core_decider import Schedule
+from escalations_router.domain.duty import StoredSchedule
+from escalations_router.postgres import db, schedule
 
 pytestmark = pytest.mark.integration
 
@@ -49,8 +49,8 @@ async def test_a_repeated_add_stores_one_row_and_one_history_entry(connection: A
     """Applying the same override twice leaves one override and one ``override_added``."""
     override_id = str(uuid.uuid4())
     cmd = _override(override_id, NOW + HOUR, NOW + 3 * HOUR)
-    live = await schedule.apply(connection, cmd, "e1", NOW, Schedule())
-    await schedule.apply(connection, cmd, "e1", NOW, Schedule())
+    live = await schedule.apply(connection, cmd, "e1", NOW, StoredSchedule())
+    await schedule.apply(connection, cmd, "e1", NOW, StoredSchedule())
     stored = await connection.fetch("SELECT id FROM schedule_overrides WHERE id = $1", override_id)
     assert (1, [("override_added", None)]) == (len(stored), await _history(connection, override_id))
     assert [("ann", NOW + HOUR)] == [(o.person, o.start) for o in live.overrides]
@@ -60,14 +60,14 @@ async def test_cancelling_a_running_override_ends_it_now_once(connection: Any) -
     """A running override is cut at the cancel; a second cancel changes nothing."""
     override_id = str(uuid.uuid4())
     await schedule.apply(
-        connection, _override(override_id, NOW - HOUR, NOW + HOUR), "e2", NOW, Schedule()
+        connection, _override(override_id, NOW - HOUR, NOW + HOUR), "e2", NOW, StoredSchedule()
     )
     cancel = OverrideCancelRequested(
         override_id=override_id, team="desk", reason="called off", source="admin",
         requested_at=NOW,
     )  # fmt: skip
     later = NOW + timedelta(minutes=5)
-    live = await schedule.apply(connection, cancel, "e3", later, Schedule())
+    live = await schedule.apply(connection, cancel, "e3", later, StoredSchedule())
     again = await schedule.apply(connection, cancel, "e4", later, live)
     end = await connection.fetchval(
         "SELECT end_at FROM schedule_overrides WHERE id = $1", override_id
@@ -88,11 +88,11 @@ async def test_cancelling_future_time_off_removes_it(connection: Any) -> None:
         time_off_id=time_off_id, person="bob", start=NOW + HOUR, end=NOW + 5 * HOUR,
         reason="dentist", source="admin", requested_at=NOW,
     )  # fmt: skip
-    await schedule.apply(connection, add, "e5", NOW, Schedule())
+    await schedule.apply(connection, add, "e5", NOW, StoredSchedule())
     cancel = TimeOffCancelRequested(
         time_off_id=time_off_id, person="bob", source="admin", requested_at=NOW
     )
-    live = await schedule.apply(connection, cancel, "e6", NOW, Schedule())
+    live = await schedule.apply(connection, cancel, "e6", NOW, StoredSchedule())
     left = await connection.fetch("SELECT id FROM time_off WHERE id = $1", time_off_id)
     window = await connection.fetchrow(
         "SELECT start_at, end_at, actor FROM schedule_history "
@@ -107,12 +107,12 @@ async def test_a_cancel_naming_another_team_changes_nothing(connection: Any) -> 
     """An override is cancelled only through its own team."""
     override_id = str(uuid.uuid4())
     await schedule.apply(
-        connection, _override(override_id, NOW + HOUR, NOW + 2 * HOUR), "e7", NOW, Schedule()
+        connection, _override(override_id, NOW + HOUR, NOW + 2 * HOUR), "e7", NOW, StoredSchedule()
     )
     cancel = OverrideCancelRequested(
         override_id=override_id, team="other", source="admin", requested_at=NOW
     )
-    await schedule.apply(connection, cancel, "e8", NOW, Schedule())
+    await schedule.apply(connection, cancel, "e8", NOW, StoredSchedule())
     assert [("override_added", None)] == await _history(connection, override_id)
 
 

@@ -12,9 +12,8 @@ from escalations.contracts.codec import build_event
 from escalations.contracts.envelope import encode
 from escalations.contracts.events import AcknowledgeRequested
 from escalations.contracts.topics import EVENTS, INTAKE
-from escalations_router.batch import _dead_letter
-from escalations_router.cli import as_json, render
-from escalations_router.deadletter import (
+from escalations_router.batch import dead_letter
+from escalations_router.ops.letters import (
     DeadLetter,
     DeadLetterError,
     NotReplayable,
@@ -22,6 +21,7 @@ from escalations_router.deadletter import (
     replay_event_id,
     replay_value,
 )
+from escalations_router.ops.listing import as_json, render
 from tests.integration.router_records import Record
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -37,9 +37,9 @@ def letter(
     value: bytes | None = None, reason: str = "unknown_escalation", *, offset: int = 41,
     topic: str = INTAKE, key: bytes | None = ESC.encode(), error: str = f"no escalation {ESC}",
 ) -> DeadLetter:  # fmt: skip
-    """Return a dead letter as the router writes it (``batch._dead_letter``), decoded."""
+    """Return a dead letter as the router writes it (``batch.dead_letter``), decoded."""
     record = Record(topic, 3, offset, key or b"", _command() if value is None else value)
-    body = _dead_letter(record, reason, error)
+    body = dead_letter(record, reason, error)
     if key is None:
         body["key"] = None
     return parse(0, 7, int(NOW.timestamp() * 1000), orjson.dumps(body))

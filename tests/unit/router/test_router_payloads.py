@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 from escalations.contracts.events import EscalationAssigned, EscalationReceived
 from escalations.core.config import loads_config
 from escalations.core.escalation import EscalationIn, PolicyArea, Regime, SourceKind
-from escalations_router.core_decider import CoreDecider, Schedule
-from escalations_router.state import Payload, on_received
-from escalations_router.store import Writes
-from escalations_router.views import summary
+from escalations_router.domain.core_decider import CoreDecider
+from escalations_router.domain.duty import StoredSchedule
+from escalations_router.domain.outcome import Payload
+from escalations_router.domain.state import on_received
+from escalations_router.domain.views import summary
+from escalations_router.postgres.writes import Writes
 from tests.e2e.router.configs import config
 
 DECIDER = CoreDecider(loads_config(config()).config)
@@ -81,7 +83,7 @@ def test_assigned_payload_is_the_models_json(
         received_at=(NOW - timedelta(minutes=3)).astimezone(zone).replace(microsecond=micros),
         request=EscalationIn.model_validate(request),
     )
-    outcome = on_received(None, received, DECIDER.bind(Schedule()), NOW)
+    outcome = on_received(None, received, DECIDER.bind(StoredSchedule()), NOW)
     assert outcome.row is not None
     (payload,) = outcome.events
     assert isinstance(payload, Payload)

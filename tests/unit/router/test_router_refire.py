@@ -10,21 +10,30 @@ import pytest
 from escalations.contracts.events import EscalationReceived
 from escalations.contracts.ids import escalation_id
 from escalations.core.escalation import EscalationIn, SourceKind
-from escalations.db.models import EscalationRow
-from escalations_router import refire, store
-from escalations_router.rows import new_row
+from escalations_router.domain import refire
+from escalations_router.domain.records import Escalation
+from escalations_router.postgres import refire as refire_sql
+from escalations_router.postgres import store
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 KEY = "fp-9"
 G0, G1 = escalation_id("am", KEY), escalation_id("am", KEY, 1)
 
 
-def _row(esc_id: str, generation: int, status: str, **extra: Any) -> EscalationRow:
-    return new_row(
-        EscalationRow,
+def _row(esc_id: str, generation: int, status: str, **extra: Any) -> Escalation:
+    return Escalation(
         id=esc_id,
         source="am",
+        source_kind="monitoring",
         status=status,
+        title="Disk full",
+        policy_area="spam",
+        tier="P4",
+        score=1,
+        request={},
+        priority={},
+        received_at=NOW,
+        created_at=NOW,
         generation=generation,
         followed_by=None,
         version=3,
@@ -81,7 +90,7 @@ def test_a_successor_linked_but_not_loaded_is_an_error() -> None:
 def test_linking_marks_the_old_escalation_and_records_it() -> None:
     """followed_by, a new version and one history entry; a loaded row is written back."""
     old, writes = _row(G0, 0, "resolved"), store.Writes()
-    refire.link(writes, old, set(), G1, "ev-1", NOW)
+    refire_sql.link(writes, old, set(), G1, "ev-1", NOW)
     assert (G1, 4, {G0: old}) == (old.followed_by, old.version, writes.changed)
     ((entry),) = writes.history
     expected = ("followed", "resolved", f"fired again: new escalation {G1} follows it")
@@ -91,5 +100,5 @@ def test_linking_marks_the_old_escalation_and_records_it() -> None:
 def test_linking_a_row_created_in_the_batch_writes_it_once() -> None:
     """A predecessor the same batch created is inserted in its final state, not updated."""
     old, writes = _row(G0, 0, "resolved"), store.Writes()
-    refire.link(writes, old, {G0}, G1, "ev-1", NOW)
+    refire_sql.link(writes, old, {G0}, G1, "ev-1", NOW)
     assert ({}, G1) == (writes.changed, old.followed_by)

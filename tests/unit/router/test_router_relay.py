@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from escalations_router.relay import Relay, Row
+from tests.fakes.router import FakeOutboxConnection, FakeProducer
 
 ROWS: list[Row] = [
     (11, "evt-a", "escalations.events.v1", "esc-1", '{"id": "evt-a"}'),
@@ -18,40 +19,9 @@ ROWS: list[Row] = [
 
 
 @dataclass
-class FakeConnection:
-    """Answers the relay's reads with nothing unsent (or what a test queues), and records them."""
-
-    reads: list[tuple[Any, ...]] = field(default_factory=list)
-    answers: list[list[Row]] = field(default_factory=list)
-    during_read: list[Callable[[], None]] = field(default_factory=list)
-
-    async def fetch(self, query: str, *args: Any) -> list[Row]:
-        self.reads.append(args)
-        while self.during_read:
-            self.during_read.pop(0)()
-        return self.answers.pop(0) if self.answers else []
-
-    async def fetchval(self, query: str, *args: Any) -> int:
-        return 0  # the backlog
-
-
-@dataclass
-class FakeProducer:
-    """Acknowledges every send at once, and records it."""
-
-    sent: list[tuple[str, bytes, bytes]] = field(default_factory=list)
-
-    async def send(self, topic: str, *, value: bytes, key: bytes, headers: Any) -> Any:
-        self.sent.append((topic, key, value))
-        done = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
-
-
-@dataclass
 class Leading:
     relay: Relay
-    conn: FakeConnection
+    conn: FakeOutboxConnection
     producer: FakeProducer
     stop: asyncio.Event
 
@@ -64,7 +34,7 @@ async def _settle() -> None:
 @pytest.fixture
 async def leading() -> AsyncIterator[Leading]:
     """A relay leading on fakes, past its first read; no idle read within a test."""
-    conn, producer, stop = FakeConnection(), FakeProducer(), asyncio.Event()
+    conn, producer, stop = FakeOutboxConnection(), FakeProducer(), asyncio.Event()
     relay = Relay(_never, producer, "unused:9092", batch=500, idle_seconds=60)  # type: ignore[arg-type]
     task = asyncio.create_task(relay._lead(conn, stop))
     await _settle()

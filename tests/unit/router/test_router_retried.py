@@ -8,10 +8,10 @@ import pytest
 
 from escalations.contracts.events import DuplicateMerged, EscalationReceived
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
-from escalations.db.models import EscalationRow
-from escalations_router import retried
-from escalations_router.state import on_received
-from tests.unit.services.test_router_state import FakeDecider
+from escalations_router.domain import retried
+from escalations_router.domain.records import Escalation
+from escalations_router.domain.state import on_received
+from tests.fakes.router import FakeDecider
 
 T0 = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 FP_A, FP_B = "a" * 64, "b" * 64
@@ -29,7 +29,7 @@ def _report(fingerprint: str | None, after: timedelta = timedelta(0)) -> Escalat
     )
 
 
-def _first(decider: FakeDecider) -> EscalationRow:
+def _first(decider: FakeDecider) -> Escalation:
     outcome = on_received(None, _report(FP_A), decider, T0)
     assert outcome.row is not None
     return outcome.row

@@ -16,9 +16,9 @@ from escalations.contracts.events import (
 from escalations.core.escalation import Tier
 from escalations.core.policy import EscalationPolicy
 from escalations.core.priority_config import PriorityConfig, TierSla
-from escalations.db.models import EscalationRow
-from escalations_router.rise import Rise
-from escalations_router.timers import advance, fired_kinds, new_clock
+from escalations_router.domain.records import Escalation
+from escalations_router.domain.rise import Rise
+from escalations_router.domain.timers import advance, fired_kinds, new_clock
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 SLA = PriorityConfig().sla
@@ -47,11 +47,11 @@ class Works:
         self.pages.append((level, at))
         return ("lead",) if level == 2 else ("aoife", "bruno")
 
-    def rise(self, row: EscalationRow, at: datetime) -> Rise:
+    def rise(self, row: Escalation, at: datetime) -> Rise:
         return Rise(self.risen, row.score, [], None)
 
 
-def p3_row(**extra: Any) -> EscalationRow:
+def p3_row(**extra: Any) -> Escalation:
     """Return a P3 escalation created at T0, owned by aoife, with a two-level policy."""
     values: dict[str, Any] = {
         "id": "e-1",
@@ -77,10 +77,10 @@ def p3_row(**extra: Any) -> EscalationRow:
         "created_at": T0,
         "updated_at": T0,
     }
-    return EscalationRow(**{**values, **extra})
+    return Escalation(**{**values, **extra})
 
 
-def merged_to_p0(row: EscalationRow) -> None:
+def merged_to_p0(row: Escalation) -> None:
     """Do to the row what ``state.on_received`` does when a repeat report makes it P0."""
     row.reports += 1
     row.tier = "P0"

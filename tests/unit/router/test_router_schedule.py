@@ -12,9 +12,9 @@ from escalations.contracts.schedule import OverrideCancelRequested, TimeOffCance
 from escalations.core.assignment import PersonHistory
 from escalations.core.config import Override, TimeOff, loads_config
 from escalations.db.live_state import histories_of, schedule_of
-from escalations_router import schedule
 from escalations_router.batch import Touched
-from escalations_router.core_decider import Schedule
+from escalations_router.domain import schedule
+from escalations_router.domain.duty import StoredSchedule
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -78,7 +78,7 @@ def test_an_add_joins_the_batch_schedule() -> None:
         time_off_id="t1", person="ann", start=NOW, end=NOW + HOUR, reason=None,
         source="admin", requested_at=NOW,
     )  # fmt: skip
-    changed = schedule.with_command(schedule.with_command(Schedule(), _override()), away)
+    changed = schedule.with_command(schedule.with_command(StoredSchedule(), _override()), away)
     assert (
         (Override(team="desk", person="ann", start=NOW, end=NOW + HOUR),),
         (TimeOff(person="ann", start=NOW, end=NOW + HOUR, reason=""),),

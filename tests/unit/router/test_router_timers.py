@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -20,24 +19,23 @@ from escalations.contracts.events import (
     SlaWarning,
 )
 from escalations.core.escalation import Tier
-from escalations.core.policy import EscalationPolicy, PolicyProgress
-from escalations.core.priority_config import TierSla
-from escalations.db.models import EscalationRow
-from escalations_router.db import as_json
-from escalations_router.decision import Decider
-from escalations_router.people import MAX_STAMPS, LoadBook, _recent
-from escalations_router.rise import Rise
-from escalations_router.state import on_acknowledge, on_reassign, on_resolve
-from escalations_router.timers import (
-    _progress_of,
+from escalations.core.policy import PolicyProgress
+from escalations_router.domain.clock_values import progress_of
+from escalations_router.domain.decider import Decider
+from escalations_router.domain.load_book import MAX_STAMPS, LoadBook, _recent
+from escalations_router.domain.records import Escalation
+from escalations_router.domain.state import on_acknowledge, on_reassign, on_resolve
+from escalations_router.domain.timers import (
     advance,
     fired_kinds,
     new_clock,
     restart,
 )
+from escalations_router.postgres.db import as_json
+from tests.fakes.router import P0_SLA, FakeWorks
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-SLA = TierSla(acknowledge=timedelta(minutes=5), resolve=timedelta(hours=4))
+SLA = P0_SLA
 TWO_LEVELS = {
     "levels": [
         {"targets": [{"kind": "schedule"}]},
@@ -47,38 +45,13 @@ TWO_LEVELS = {
 }
 
 
-@dataclass
-class FakeWorks:
-    """Pages 'lead' at level 2; rising returns whatever the test sets."""
-
-    risen: Tier = Tier.P0
-    next_rise: datetime | None = None
-    pages: list[tuple[int, datetime]] = field(default_factory=list)
-
-    def sla(self, tier: Tier) -> TierSla:
-        return (
-            SLA
-            if tier is Tier.P0
-            else TierSla(acknowledge=timedelta(hours=1), resolve=timedelta(hours=72))
-        )
-
-    def level_targets(
-        self, team: str | None, policy: EscalationPolicy, level: int, at: datetime
-    ) -> tuple[str, ...]:
-        self.pages.append((level, at))
-        return ("lead",) if level == 2 else ("aoife",)
-
-    def rise(self, row: EscalationRow, at: datetime) -> Rise:
-        return Rise(self.risen, row.score, [], self.next_rise)
-
-
-def _row(tier: str = "P0", policy: dict[str, Any] | None = None, **extra: Any) -> EscalationRow:
+def _row(tier: str = "P0", policy: dict[str, Any] | None = None, **extra: Any) -> Escalation:
     fields: dict[str, Any] = {
         "acknowledge_by": T0 + SLA.acknowledge,
         "resolve_by": T0 + SLA.resolve,
         **extra,
     }
-    return EscalationRow(
+    return Escalation(
         id="e-1",
         source="legal",
         source_kind="legal",
@@ -291,7 +264,7 @@ def test_a_new_clock_stores_the_progress_the_model_would() -> None:
     row = _row()
     clock = new_clock(row, SLA, warning_share=0.75, rescore_at=None, now=T0)
     assert PolicyProgress(level=1).model_dump(mode="json") == clock.progress
-    assert PolicyProgress(level=1) == _progress_of(clock.progress)
+    assert PolicyProgress(level=1) == progress_of(clock.progress)
     other = new_clock(row, SLA, warning_share=0.75, rescore_at=None, now=T0)
     assert other.progress is not clock.progress  # never shared between clocks
 
@@ -307,7 +280,7 @@ def test_progress_is_rewritten_only_when_something_fired() -> None:
     stored_now = {"level": 1, "round": 0, "warned": ["acknowledge"], "breached": []}
     assert {**stored_now, "raised_at": None} == clock.progress
     warned = PolicyProgress(level=1, warned=frozenset({"acknowledge"}))
-    assert warned == _progress_of(clock.progress)
+    assert warned == progress_of(clock.progress)
 
 
 @given(offsets=st.lists(st.integers(-600, 600), max_size=150), since=st.integers(-600, 600))

@@ -27,10 +27,6 @@ from escalations_router.consumer import consume
 from escalations_router.settings import RouterSettings
 
 log = logging.getLogger("escalations_router")
-# A batch of 500 keeps some 100,000 objects alive until it commits, and every young
-# collection walked them again: 5 % of the router's CPU in a burst went to collections that
-# found nothing (its garbage goes by reference counting). Collect ten times less often.
-GC_THRESHOLDS = (100_000, 20, 20)
 
 
 async def run(settings: RouterSettings, config: Config) -> None:
@@ -74,7 +70,8 @@ async def run(settings: RouterSettings, config: Config) -> None:
             asyncio.create_task(deps.pruner.run(stop), name="prune"),
             asyncio.create_task(deps.watcher.run(stop), name="config"),
         ]
-        settle_memory(GC_THRESHOLDS)
+        # The collector's thresholds are the services' one constant (``runtime.GC_THRESHOLDS``).
+        settle_memory()
         log.info("router started")
         await supervise(tasks, stop)
     finally:

@@ -14,15 +14,16 @@ from escalations.contracts.topics import INTAKE
 from escalations.core.config import Config
 from escalations.kafka import make_producer
 from escalations.outages import Outages
-from escalations_router import db, metrics
+from escalations_router import metrics
 from escalations_router.batch import BatchProcessor
 from escalations_router.consumer import Rebalance
-from escalations_router.core_decider import CoreDecider
-from escalations_router.prune import Pruner, Retention
+from escalations_router.domain.core_decider import CoreDecider
+from escalations_router.postgres import db
 from escalations_router.relay import Relay
 from escalations_router.reload import ConfigWatcher
+from escalations_router.retention import Pruner, Retention
 from escalations_router.settings import RouterSettings
-from escalations_router.timer_loop import TimerSweeper
+from escalations_router.sweep import TimerSweeper
 
 # Under the broker's default message size limit (1 MiB).
 RELAY_BATCH_BYTES = 512 * 1024

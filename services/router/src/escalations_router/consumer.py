@@ -1,8 +1,8 @@
 """The router's consumer loop: one Postgres transaction per fetched batch, then offsets.
 
-Offsets are committed only after the batch's transaction (``batch.py``); a crash in between
+Offsets are committed only after the batch's transaction (``batch``); a crash in between
 replays events that the processed-event records turn into no-ops. Batches overlap: while one
-writes and commits, the next is fetched and applied (``BatchProcessor.stage``); commits stay
+writes and commits, the next is fetched and applied (``Batches.stage``); commits stay
 in fetch order. Offsets follow their batch's commit, gathered: one offset commit at a time,
 at most one per ``COMMIT_INTERVAL_SECONDS`` (at 1,000 escalations/s a batch commits every
 10 ms, and an offset commit per batch was a fifth of the broker's requests). A database
@@ -27,8 +27,9 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from escalations.kafka import KafkaRecord
 from escalations.outages import KAFKA, POSTGRES, Backoff, Outages, pause
-from escalations_router import db, metrics
-from escalations_router.batch import BatchProcessor, Staged
+from escalations_router import metrics
+from escalations_router.batch import Batches, Staged
+from escalations_router.postgres import db
 
 log = logging.getLogger(__name__)
 Record = KafkaRecord
@@ -108,7 +109,7 @@ class Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
 async def consume(
     consumer: AIOKafkaConsumer,
-    processor: BatchProcessor,
+    processor: Batches,
     stop: asyncio.Event,
     *,
     max_batch: int,
@@ -150,7 +151,7 @@ async def consume(
 
 
 async def _stage(
-    processor: BatchProcessor,
+    processor: Batches,
     records: list[Record],
     pending: Staged | None,
     after: Callable[[], None],
@@ -181,7 +182,7 @@ async def _commit(consumer: AIOKafkaConsumer, offsets: Offsets) -> None:
 
 
 async def _process_with_retry(
-    processor: BatchProcessor,
+    processor: Batches,
     records: Sequence[Record],
     after: Callable[[], None] | None,
     stop: asyncio.Event,

@@ -7,8 +7,8 @@ from functools import lru_cache
 from typing import Any
 
 from escalations_router import metrics
-from escalations_router.state import Outcome
-from escalations_router.timers import fired_kinds
+from escalations_router.domain.outcome import Outcome
+from escalations_router.domain.timers import fired_kinds
 
 
 @lru_cache(maxsize=4096)
@@ -21,9 +21,8 @@ def observe(outcome: Outcome, now: datetime) -> None:
     """Count transitions, timers, SLA warnings and breaches, and time to assign/ack/resolve."""
     if outcome.row is None:
         return
-    # Read once from the row's __dict__ (every column is there: ``rows.new_row``).
-    values = outcome.row.__dict__
-    tier, team, source = values["tier"], values["team"] or "", values["source"]
+    row = outcome.row
+    tier, team, source = row.tier, row.team or "", row.source
     for kind in fired_kinds(outcome):
         _child(metrics.TIMERS_FIRED, kind).inc()
     for change in outcome.changes:
@@ -36,7 +35,7 @@ def observe(outcome: Outcome, now: datetime) -> None:
         if action not in metrics.TRANSITIONS:
             continue
         _child(metrics.ESCALATIONS, action, tier, team, source).inc()
-        elapsed = (now - values["received_at"]).total_seconds()
+        elapsed = (now - row.received_at).total_seconds()
         if action == "assigned":
             _child(metrics.TIME_TO_ASSIGN, tier).observe(elapsed)
         elif action == "acknowledged":

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from escalations.reload import ConfigFile
 from escalations_router import metrics
-from escalations_router.core_decider import CoreDecider
+from escalations_router.domain.core_decider import CoreDecider
 
 
 class ConfigWatcher:

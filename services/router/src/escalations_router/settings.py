@@ -37,7 +37,7 @@ class RouterSettings(CommonSettings):
     # A report with the same source and body within this window of an earlier one is a
     # client's retry (a 503 means "not confirmed"), not a new report (``retried.py``).
     retry_window_seconds: float = Field(600, gt=0, le=86_400)
-    # Retention (``prune.py``): published outbox rows, and the records of applied events.
+    # Retention (``retention``): published outbox rows, and the records of applied events.
     outbox_retention_hours: float = Field(7 * 24, gt=0, le=10 * 366 * 24)
     processed_events_retention_hours: float = Field(14 * 24, gt=0, le=10 * 366 * 24)
     prune_interval_seconds: float = Field(300, ge=1, le=24 * 3600)
