@@ -24,8 +24,8 @@ Figures (2 workers, this 2-core host shared with other work; load average 1.6-1.
 
 What changed, measured as intake CPU per request (one worker, 32 connections):
 
-* ``POST /v1/escalations`` is answered by ``escalations_intake.fastpath`` inside the one
-  middleware (``middleware.Front``: body limit, metrics, fast path) when the request is
+* ``POST /v1/escalations`` is answered by ``escalations_intake.fast_paths`` from the
+  outer middleware (``http.body_limit.BodyLimit``: body limit, fast path) when the request is
   plain (valid JSON body, cached key with the write scope, no query, no Idempotency-Key);
   anything else goes to the FastAPI route unchanged. Routing, dependency solving and
   body parsing were about half the CPU: 382 -> about 200 us.

@@ -21,7 +21,7 @@ from devstack.ports import free_ports
 from devstack.stack import Stack, start_stack
 from escalations.contracts.topics import TOPICS
 from escalations.core.escalation import SourceKind
-from escalations_intake.auth import Scope, new_key
+from escalations_intake.auth.api_keys import Scope, new_key
 from tests.e2e.intake.helpers import create_key
 from tests.e2e.intake.topic import read_topic
 

@@ -8,7 +8,7 @@ import httpx
 
 from escalations.core.escalation import SourceKind
 from escalations.db.engine import make_engine, make_sessions
-from escalations_intake.auth import Scope, new_key, store_key
+from escalations_intake.auth.api_keys import Scope, new_key, store_key
 
 ESCALATION = {"title": "Hate speech pin", "policy_area": "hate_speech"}
 

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from escalations.core.escalation import SourceKind
-from escalations_intake.auth import Scope
-from escalations_intake.samples import ALERTMANAGER_SAMPLE
+from escalations_intake.auth.api_keys import Scope
+from escalations_intake.openapi.samples import ALERTMANAGER_SAMPLE
 from tests.e2e.intake.conftest import Intake
 from tests.e2e.intake.helpers import problem
 

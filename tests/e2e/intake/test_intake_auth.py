@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from escalations.core.escalation import SourceKind
-from escalations_intake.auth import Scope
+from escalations_intake.auth.api_keys import Scope
 from tests.e2e.intake.conftest import Intake
 from tests.e2e.intake.helpers import ESCALATION, problem
 from tests.e2e.intake.rows import escalation_row, insert

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from escalations.core.escalation import SourceKind
-from escalations_intake.auth import Scope
+from escalations_intake.auth.api_keys import Scope
 from tests.e2e.intake.conftest import Intake
 from tests.e2e.intake.helpers import ESCALATION, problem
 

@@ -22,8 +22,8 @@ import pagerduty
 import pytest
 
 from escalations.core.escalation import SourceKind
-from escalations_intake.auth import Scope
-from escalations_intake.samples import PAGERDUTY_SAMPLE
+from escalations_intake.auth.api_keys import Scope
+from escalations_intake.openapi.samples import PAGERDUTY_SAMPLE
 from tests.e2e.intake.conftest import Intake
 from tests.e2e.intake.tls import tls_front
 

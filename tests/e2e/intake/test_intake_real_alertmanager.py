@@ -21,7 +21,7 @@ import pytest
 
 from devstack.ports import free_ports
 from escalations.core.escalation import SourceKind
-from escalations_intake.auth import Scope
+from escalations_intake.auth.api_keys import Scope
 from tests.e2e.intake.conftest import Intake
 
 pytestmark = pytest.mark.e2e

@@ -17,7 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from escalations_intake.app import create_app
+from escalations_intake.http.app import create_app
 from escalations_intake.settings import IntakeSettings
 from tests.e2e.intake.conftest import Intake
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalations_intake.integrations_alertmanager_payload import (
+from escalations_intake.integrations.alertmanager_payload import (
     DESCRIPTION_LIMIT,
     MAX_ALERTS,
     MAX_TEXT,
@@ -22,7 +22,7 @@ from escalations_intake.integrations_alertmanager_payload import (
     read_alerts,
     to_escalation,
 )
-from escalations_intake.samples import ALERTMANAGER_SAMPLE
+from escalations_intake.openapi.samples import ALERTMANAGER_SAMPLE
 from escalations_intake.settings import IntakeSettings
 
 ALERT: dict[str, Any] = ALERTMANAGER_SAMPLE["alerts"][0]

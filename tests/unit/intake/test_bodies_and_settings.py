@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from escalations.core.escalation import EscalationIn
-from escalations_intake.bodies import as_core
-from escalations_intake.bootstrap import RecentIds
+from escalations_intake.commands.create import RecentIds
+from escalations_intake.http.bodies import as_core
 from escalations_intake.settings import IntakeSettings
 
 VALID = {"title": "t", "policy_area": "spam"}

@@ -8,12 +8,12 @@ import orjson
 import pytest
 from starlette.types import Message, Scope
 
-from escalations_intake.middleware import WIDER_LIMITS, Front
-from escalations_intake.problems import too_large
+from escalations_intake.http.body_limit import WIDER_LIMITS, BodyLimit
+from escalations_intake.http.problems import too_large
 
 
 async def _status(path: str, body: bytes, streamed: bool) -> int:
-    """Send ``body`` to ``path`` through Front(limit=10, wider={'/wide': 20})."""
+    """Send ``body`` to ``path`` through BodyLimit(limit=10, wider={'/wide': 20})."""
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:
         while (await receive()).get("more_body", False):
@@ -32,7 +32,7 @@ async def _status(path: str, body: bytes, streamed: bool) -> int:
 
     headers = [] if streamed else [(b"content-length", str(len(body)).encode())]
     scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
-    await Front(app, limit=10, wider={"/wide": 20})(scope, receive, send)
+    await BodyLimit(app, limit=10, wider={"/wide": 20})(scope, receive, send)
     return int(sent[0]["status"])
 
 

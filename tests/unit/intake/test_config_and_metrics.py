@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from escalations.settings import DEMO_CONFIG
-from escalations_intake import confighold
-from escalations_intake.confighold import ConfigSource
-from escalations_intake.metrics_multi import WorkersProcessCollector, worker_pids
+from escalations_intake import config_source
+from escalations_intake.config_source import ConfigSource
+from escalations_intake.http.metrics_exposition import WorkersProcessCollector, worker_pids
 
 
 def _touch(path: Path, text: str, mtime_ns: int) -> None:
@@ -22,7 +22,7 @@ def test_config_reloads_on_change_and_keeps_the_last_good_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A changed file is reloaded; a broken edit is ignored and the last good config stays."""
-    monkeypatch.setattr(confighold, "CHECK_EVERY_S", 0.0)
+    monkeypatch.setattr(config_source, "CHECK_EVERY_S", 0.0)
     path = tmp_path / "config.yaml"
     demo = DEMO_CONFIG.read_text()
     _touch(path, demo, 1_000_000_000)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalations_intake import cursors
+from escalations_intake.db import cursors
 
 ID = "0b6f3e0c-8a1d-5c4e-9f2a-7d3b1e6c5a90"
 

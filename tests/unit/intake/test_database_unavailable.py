@@ -7,7 +7,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from escalations_intake.problems import install
+from escalations_intake.http.problems import install
 
 
 @pytest.mark.parametrize(

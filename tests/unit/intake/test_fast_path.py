@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,18 +15,19 @@ from unittest.mock import patch
 import httpx
 import orjson
 import pytest
-from aiokafka.errors import KafkaTimeoutError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalations.core.escalation import SourceKind
-from escalations.core.refire import Incarnation
-from escalations_intake import fastpath
-from escalations_intake.app import create_app
-from escalations_intake.auth import KeyStore, Principal, Scope, hash_key
-from escalations_intake.bootstrap import RecentIds
-from escalations_intake.ratelimit import TokenBuckets
+from escalations_intake import fast_paths
+from escalations_intake.auth.api_keys import Principal, Scope
+from escalations_intake.auth.guard import Guard
+from escalations_intake.auth.rate_limit import TokenBuckets
+from escalations_intake.commands.create import CreateEscalation, RecentIds
+from escalations_intake.commands.publish import Publisher
+from escalations_intake.http.app import create_app
 from escalations_intake.settings import IntakeSettings
+from tests.fakes.intake import FakeIdempotency, FakeIncarnations, FakeKeys, FakeProducer
 
 WRITER, READER, COLD, SLOW = (
     "esk_" + "w" * 40,
@@ -52,76 +51,34 @@ PRINCIPALS = {
 }
 
 
-class Keys(KeyStore):
-    """The key store with its table in memory; COLD starts outside the cache."""
-
-    def __init__(self) -> None:
-        super().__init__(sessions=None, ttl_s=60.0)  # type: ignore[arg-type]  # never queried
-        for key in (WRITER, READER, SLOW):
-            self._cache[hash_key(key)] = (time.monotonic(), PRINCIPALS[key])
-
-    async def principal(self, key: str) -> Principal | None:
-        """Return the principal of a known key, caching it as a lookup would."""
-        found = self.cached(key) or PRINCIPALS.get(key)
-        if found is not None:
-            self._cache[hash_key(key)] = (time.monotonic(), found)
-        return found
-
-
-class Producer:
-    """Records what is sent; fails every send when ``down``."""
-
-    def __init__(self, down: bool) -> None:
-        self.down = down
-        self.sent: list[dict[str, Any]] = []
-
-    async def send_and_wait(self, topic: str, value: bytes, key: bytes, headers: Any) -> None:
-        if self.down:
-            raise KafkaTimeoutError()
-        event = orjson.loads(value)
-        # Ids and clock readings differ from run to run; everything else must not.
-        del event["id"], event["time"], event["data"]["received_at"]
-        self.sent.append({"topic": topic, "key": key, "headers": list(headers), "event": event})
-
-
-class Ids:
-    """Nothing is stored yet."""
-
-    async def latest(self, key: tuple[str, str]) -> Incarnation | None:
-        return None
-
-    def ask(self, key: tuple[str, str]) -> asyncio.Future[Incarnation | None]:
-        future: asyncio.Future[Incarnation | None] = asyncio.get_running_loop().create_future()
-        future.set_result(None)
-        return future
-
-
-class Idempotency:
-    """Every key is new."""
-
-    async def claim(self, source: str, key: str, digest: str) -> None:
-        return None
-
-    async def complete(self, source: str, key: str, stored: Any) -> None:
-        return None
-
-    async def release(self, source: str, key: str) -> None:
-        return None
-
-
 def _deps(down: bool = False) -> SimpleNamespace:
     config = IntakeSettings(
         rate_limit_per_second=1000.0, rate_limit_sources={"slow": 0.01}, publish_timeout_seconds=1
     )
+    producer = FakeProducer(down)
+    publisher = Publisher(producer, config.publish_timeout_seconds)  # type: ignore[arg-type]  # a fake producer
     return SimpleNamespace(
-        settings=config,
-        producer=Producer(down),
-        keys=Keys(),
-        limiter=TokenBuckets(config.rate_for, 1.0),
-        incarnations=Ids(),
-        recent=RecentIds(),
-        idempotency=Idempotency(),
+        producer=producer,
+        guard=Guard(
+            FakeKeys(PRINCIPALS, cold=frozenset({COLD})), TokenBuckets(config.rate_for, 1.0)
+        ),
+        create=CreateEscalation(
+            publisher, FakeIncarnations(), RecentIds(), config.retry_window_seconds
+        ),
+        idempotency=FakeIdempotency(),
     )
+
+
+def _stable(producer: FakeProducer) -> list[dict[str, Any]]:
+    """Return what was sent without what differs from run to run (ids, clock readings)."""
+    sent = []
+    for record in producer.sent:
+        event = orjson.loads(orjson.dumps(record.event))
+        del event["id"], event["time"], event["data"]["received_at"]
+        sent.append(
+            {"topic": record.topic, "key": record.key, "headers": record.headers, "event": event}
+        )
+    return sent
 
 
 @dataclass(frozen=True)
@@ -149,26 +106,26 @@ APP = create_app(IntakeSettings())
 
 @contextmanager
 def _route_only() -> Iterator[None]:
-    with patch.object(fastpath, "is_create", lambda scope: False):
+    with patch.object(fast_paths, "is_create", lambda scope: False):
         yield
 
 
 @contextmanager
 def _counting(answered: list[bool]) -> Iterator[None]:
-    real = fastpath.answer
+    real = fast_paths.answer
 
     async def spy(*args: Any) -> int | None:
         status = await real(*args)
         answered.append(status is not None)
         return status
 
-    with patch.object(fastpath, "answer", spy):
+    with patch.object(fast_paths, "answer", spy):
         yield
 
 
 async def _run(calls: list[Call], down: bool = False) -> list[Outcome]:
     deps = _deps(down)
-    APP.state.deps = deps
+    APP.state.intake = deps
     # Fresh ids (escalations without an external id) come in the same order on every run.
     counter = itertools.count(1)
     with patch.object(uuid, "uuid4", lambda: uuid.UUID(int=next(counter))):
@@ -190,7 +147,7 @@ async def _send(calls: list[Call], deps: SimpleNamespace) -> list[Outcome]:
                     response.status_code,
                     list(response.headers.raw),
                     response.content,
-                    list(deps.producer.sent),
+                    _stable(deps.producer),
                 )
             )
     return outcomes

@@ -6,41 +6,18 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.types import Message, Scope
 
 from escalations.core.refire import Incarnation
-from escalations_intake.auth import _presented
-from escalations_intake.duplicates import LatestIncarnations
-from escalations_intake.middleware import Front, _content_length
+from escalations_intake.auth.guard import _presented
+from escalations_intake.db.incarnations import LatestIncarnations
+from escalations_intake.http.body_limit import BodyLimit, _content_length
+from tests.fakes.intake import FakeLookup
 
 Key = tuple[str, str]
 OPEN = Incarnation("id-a", 0, resolved=False)
 RESOLVED = Incarnation("id-c", 2, resolved=True)
-
-
-class FakeLookup:
-    """Answers lookups from fixed newest incarnations, slowly, recording each batch."""
-
-    def __init__(
-        self, stored: dict[Key, Incarnation], delay_s: float = 0.0, fail: bool = False
-    ) -> None:
-        self.stored, self.delay_s, self.fail = stored, delay_s, fail
-        self.batches: list[list[Key]] = []
-        self.running = self.most_running = 0
-
-    async def __call__(self, keys: list[Key]) -> dict[Key, Incarnation]:
-        self.batches.append(list(keys))
-        self.running += 1
-        self.most_running = max(self.most_running, self.running)
-        try:
-            await asyncio.sleep(self.delay_s)
-            if self.fail:
-                raise OperationalError("SELECT", {}, OSError("connection refused"))
-            return {k: self.stored[k] for k in keys if k in self.stored}
-        finally:
-            self.running -= 1
 
 
 def _ids(engine: FakeLookup, window_s: float = 0.001) -> LatestIncarnations:
@@ -131,7 +108,7 @@ def test_content_length_is_read_only_when_it_is_a_number(
 
 
 async def _run_limit(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple[int, bytes]:
-    """Send a body through Front(limit=10); return the status and what the app read."""
+    """Send a body through BodyLimit(limit=10); return the status and what the app read."""
     seen: list[bytes] = []
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:
@@ -156,7 +133,7 @@ async def _run_limit(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) ->
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/", "headers": headers}
-    await Front(app, limit=10)(scope, receive, send)
+    await BodyLimit(app, limit=10)(scope, receive, send)
     return int(sent[0]["status"]), b"".join(seen)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from escalations_intake.idempotency import check_key, event_id_for, fingerprint
-from escalations_intake.problems import Problem
+from escalations_intake.db.idempotency import check_key, event_id_for, fingerprint
+from escalations_intake.http.problems import Problem
 
 
 @pytest.mark.parametrize("key", ["a", "6c1f4a8e-9b0e-4c55-8a3b-3d2f3f8f6d11", "x" * 200, "~!@#"])

@@ -9,17 +9,17 @@ import pytest
 from pydantic import ValidationError
 
 from escalations.core.escalation import PolicyArea
-from escalations_intake.integrations_alertmanager import (
+from escalations_intake.integrations.alertmanager import (
     AlertmanagerAlert,
     AlertmanagerWebhook,
     to_escalation,
 )
-from escalations_intake.integrations_pagerduty import (
+from escalations_intake.integrations.pagerduty_event import (
     PagerDutyEvent,
     external_id,
 )
-from escalations_intake.integrations_pagerduty import to_escalation as pd_escalation
-from escalations_intake.samples import ALERTMANAGER_SAMPLE, PAGERDUTY_SAMPLE
+from escalations_intake.integrations.pagerduty_event import to_escalation as pd_escalation
+from escalations_intake.openapi.samples import ALERTMANAGER_SAMPLE, PAGERDUTY_SAMPLE
 from escalations_intake.settings import IntakeSettings
 
 

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
-from escalations_intake.problems import Problem, install
-from escalations_intake.publisher import Record, send_or_503
+from escalations_intake.commands.publish import Record, send_or_503
+from escalations_intake.http.problems import Problem, install
 from tests.unit.jsonlines import json_lines
 
 client_log = logging.getLogger("tests.kafka_client")

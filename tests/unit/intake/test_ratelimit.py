@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalations_intake.ratelimit import TokenBuckets, retry_after
+from escalations_intake.auth.rate_limit import TokenBuckets, retry_after
 
 
 class Clock:

@@ -13,15 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from escalations.contracts.codec import build_event, topic_of
-from escalations.contracts.envelope import encode, new_event_id
+from escalations.contracts.envelope import encode
 from escalations.contracts.events import EscalationReceived
-from escalations.contracts.ids import report_fingerprint
+from escalations.contracts.fast import new_event_id
+from escalations.contracts.ids import NAMESPACE, escalation_id, report_fingerprint
 from escalations.core.escalation import EscalationIn, SourceKind
 from escalations.partitioner import murmur2, partition_of
-from escalations_intake.auth import Principal, Scope
-from escalations_intake.ids import NAMESPACE, escalation_id
-from escalations_intake.publisher import Record
-from escalations_intake.received import received_record
+from escalations_intake.auth.api_keys import Principal, Scope
+from escalations_intake.commands.publish import Record
+from escalations_intake.fast_paths import received_record
 
 PRINCIPAL = Principal("legal", SourceKind.LEGAL, frozenset({Scope.WRITE}))
 MINIMAL = {"title": "Hate speech pin", "policy_area": "hate_speech"}

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from types import SimpleNamespace
 from typing import Any
 
-import orjson
 import pytest
-from aiokafka.errors import KafkaTimeoutError
 
 from escalations.contracts.ids import escalation_id
 from escalations.core.escalation import EscalationIn, SourceKind
 from escalations.core.refire import Incarnation, Placement
-from escalations_intake.auth import Principal, Scope
-from escalations_intake.bootstrap import RecentIds
-from escalations_intake.problems import Problem
-from escalations_intake.routes_escalations import command_target, submit
-from escalations_intake.settings import IntakeSettings
+from escalations_intake.auth.api_keys import Principal, Scope
+from escalations_intake.commands.create import CreateEscalation, RecentIds
+from escalations_intake.commands.publish import Publisher
+from escalations_intake.http.problems import Problem
+from tests.fakes.intake import FakeIncarnations, FakeProducer
 
 PRINCIPAL = Principal("alertmanager", SourceKind.MONITORING, frozenset({Scope.WRITE}))
 KEY = "fp-<b>1</b>"
@@ -25,46 +22,11 @@ G0, G1 = escalation_id(PRINCIPAL.source, KEY), escalation_id(PRINCIPAL.source, K
 BODY = EscalationIn(external_id=KEY, title="Disk <i>full</i>\x07", policy_area="spam")
 
 
-class Producer:
-    """Keeps what is sent; fails every send when ``down``."""
-
-    def __init__(self, down: bool = False) -> None:
-        self.down = down
-        self.sent: list[tuple[bytes, str, dict[str, Any]]] = []
-
-    async def send_and_wait(self, topic: str, value: bytes, key: bytes, headers: Any) -> None:
-        if self.down:
-            raise KafkaTimeoutError()
-        event = orjson.loads(value)
-        self.sent.append((key, event["id"], event["data"]))
-
-    def addressed(self) -> list[tuple[str, str, str | None]]:
-        """Return each record's key, escalation id and ``follows``."""
-        return [(k.decode(), d["escalation_id"], d["follows"]) for k, _, d in self.sent]
-
-
-class Latest:
-    """Answers every lookup with one fixed newest incarnation, counting the lookups."""
-
-    def __init__(self, latest: Incarnation | None) -> None:
-        self.latest_one, self.asked = latest, 0
-
-    def ask(self, key: tuple[str, str]) -> asyncio.Future[Incarnation | None]:
-        self.asked += 1
-        future: asyncio.Future[Incarnation | None] = asyncio.get_running_loop().create_future()
-        future.set_result(self.latest_one)
-        return future
-
-    async def latest(self, key: tuple[str, str]) -> Incarnation | None:
-        return await self.ask(key)
-
-
 def _deps(latest: Incarnation | None, down: bool = False) -> Any:
+    producer, incarnations, recent = FakeProducer(down), FakeIncarnations(latest), RecentIds()
+    create = CreateEscalation(Publisher(producer, 1), incarnations, recent, 600)  # type: ignore[arg-type]  # a fake producer
     return SimpleNamespace(
-        settings=IntakeSettings(publish_timeout_seconds=1),
-        producer=Producer(down),
-        incarnations=Latest(latest),
-        recent=RecentIds(),
+        create=create, producer=producer, incarnations=incarnations, recent=recent
     )
 
 
@@ -95,17 +57,17 @@ async def test_the_answer_and_the_events_say_where_the_report_goes(
 ) -> None:
     """The report goes to generation 0 at once; a re-fire again, keyed by the new one."""
     deps = _deps(latest)
-    accepted = await submit(deps, PRINCIPAL, BODY)
+    accepted = await deps.create(PRINCIPAL, BODY)
     assert {**answer, "status": "received"} == accepted.model_dump(mode="json")
     assert records == deps.producer.addressed()
-    assert (1, 1) == (deps.incarnations.asked, len({e for _, e, _ in deps.producer.sent}))
+    assert (1, 1) == (deps.incarnations.asked, len({e["id"] for e in deps.producer.events()}))
 
 
 async def test_a_report_looked_up_before_is_published_where_it_goes() -> None:
     """An integration that placed the report already publishes it once, there, unasked."""
     deps = _deps(None)
     placed = Placement(G1, 1, merge=False, follows=G0)
-    accepted = await submit(deps, PRINCIPAL, BODY, placed=placed)
+    accepted = await deps.create(PRINCIPAL, BODY, placed=placed)
     assert (G1, [(G1, G1, G0)], 0) == (
         accepted.id,
         deps.producer.addressed(),
@@ -116,14 +78,14 @@ async def test_a_report_looked_up_before_is_published_where_it_goes() -> None:
 async def test_a_re_fire_accepted_here_but_not_stored_yet_is_a_duplicate_of_it() -> None:
     """A second re-fire before the router stored the first answers the same new id."""
     deps = _deps(Incarnation(G0, 0, True))
-    first, second = await submit(deps, PRINCIPAL, BODY), await submit(deps, PRINCIPAL, BODY)
+    first, second = await deps.create(PRINCIPAL, BODY), await deps.create(PRINCIPAL, BODY)
     assert (G1, False, True, G0) == (first.id, first.duplicate, second.duplicate, second.follows)
 
 
 async def test_a_report_without_external_id_is_never_looked_up() -> None:
     """No key, nothing to merge into or follow: no lookup, a fresh id."""
     deps = _deps(Incarnation(G0, 0, True))
-    accepted = await submit(deps, PRINCIPAL, EscalationIn(title="t", policy_area="spam"))
+    accepted = await deps.create(PRINCIPAL, EscalationIn(title="t", policy_area="spam"))
     assert (0, False, None) == (deps.incarnations.asked, accepted.duplicate, accepted.follows)
 
 
@@ -131,7 +93,7 @@ async def test_a_broker_outage_answers_503_and_remembers_nothing() -> None:
     """A report the broker did not confirm is not taken as accepted by this worker."""
     deps = _deps(Incarnation(G0, 0, True), down=True)
     with pytest.raises(Problem) as raised:
-        await submit(deps, PRINCIPAL, BODY)
+        await deps.create(PRINCIPAL, BODY)
     assert (503, False) == (raised.value.status, G1 in deps.recent)
 
 
@@ -144,4 +106,4 @@ async def test_an_integration_command_goes_to_the_open_or_coming_escalation(
     latest: Incarnation | None, expected: str
 ) -> None:
     """A resolve of a re-fired alert is for the new escalation, never the resolved one."""
-    assert expected == await command_target(_deps(latest), PRINCIPAL.source, KEY)
+    assert expected == await _deps(latest).create.command_target(PRINCIPAL.source, KEY)

@@ -10,16 +10,16 @@ from typing import Any
 
 import orjson
 import pytest
-from aiokafka.errors import KafkaTimeoutError
 
 from escalations.contracts.events import EscalationReceived
 from escalations.contracts.ids import KEYLESS, keyless_id, report_fingerprint
 from escalations.core.escalation import EscalationIn, SourceKind
-from escalations_intake.auth import Principal, Scope
-from escalations_intake.bootstrap import RecentIds
-from escalations_intake.problems import Problem
-from escalations_intake.routes_escalations import keyless, submit
+from escalations_intake.auth.api_keys import Principal, Scope
+from escalations_intake.commands.create import CreateEscalation, RecentIds, keyless
+from escalations_intake.commands.publish import Publisher
+from escalations_intake.http.problems import Problem
 from escalations_intake.settings import IntakeSettings
+from tests.fakes.intake import FakeIncarnations, FakeProducer
 
 PRINCIPAL = Principal("user-reports", SourceKind.USER_REPORT, frozenset({Scope.WRITE}))
 HOSTILE = {
@@ -85,19 +85,6 @@ def test_keyless_ids_differ_by_source_and_body() -> None:
     assert 3 == len(ids)
 
 
-class Producer:
-    """Keeps the records sent; fails every send while ``down``."""
-
-    def __init__(self) -> None:
-        self.down = False
-        self.sent: list[dict[str, Any]] = []
-
-    async def send_and_wait(self, topic: str, value: bytes, key: bytes, headers: Any) -> None:
-        if self.down:
-            raise KafkaTimeoutError()
-        self.sent.append(orjson.loads(value))
-
-
 class Clock(datetime):
     """A ``datetime`` whose ``now`` is the test's instant."""
 
@@ -113,37 +100,35 @@ def test_a_retry_after_a_503_is_addressed_like_the_first_attempt(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """503 first, then the retry: same escalation id and fingerprint, a new event id."""
-    monkeypatch.setattr("escalations_intake.routes_escalations.datetime", Clock)
-    deps = SimpleNamespace(
-        settings=IntakeSettings(publish_timeout_seconds=1),
-        producer=Producer(),
-        recent=RecentIds(),
-    )
+    monkeypatch.setattr("escalations_intake.commands.create.datetime", Clock)
+    producer = FakeProducer()
+    create = CreateEscalation(Publisher(producer, 1), FakeIncarnations(), RecentIds(), WINDOW_S)  # type: ignore[arg-type]  # a fake producer
+    deps = SimpleNamespace(create=create, producer=producer)
     body = EscalationIn.model_validate(HOSTILE)
 
     async def run() -> list[tuple[str, bool]]:
-        answers = [await submit(deps, PRINCIPAL, body)]  # type: ignore[arg-type]
+        answers = [await deps.create(PRINCIPAL, body)]
         deps.producer.down = True
         Clock.at = T0 + timedelta(seconds=3)
         with pytest.raises(Problem) as refused:
-            await submit(deps, PRINCIPAL, body)  # type: ignore[arg-type]
+            await deps.create(PRINCIPAL, body)
         assert 503 == refused.value.status
         deps.producer.down = False
         Clock.at = T0 + timedelta(seconds=8)
-        answers.append(await submit(deps, PRINCIPAL, body))  # type: ignore[arg-type]
+        answers.append(await deps.create(PRINCIPAL, body))
         Clock.at = T0 + timedelta(seconds=WINDOW_S)
-        answers.append(await submit(deps, PRINCIPAL, body))  # type: ignore[arg-type]
+        answers.append(await deps.create(PRINCIPAL, body))
         return [(a.id, a.duplicate) for a in answers]
 
     first, retry, later = asyncio.run(run())
     assert (first[0], True) == retry
     assert (False, False) == (first[1], later[1])
     assert first[0] != later[0], "the same body in the next window opens a new escalation"
-    events = [EscalationReceived.model_validate(e["data"]) for e in deps.producer.sent]
+    events = [EscalationReceived.model_validate(e["data"]) for e in deps.producer.events()]
     assert [first[0], first[0], later[0]] == [e.escalation_id for e in events]
     expected = report_fingerprint(PRINCIPAL.source, body.model_dump_json())
     assert [expected] * 3 == [e.fingerprint for e in events]
-    assert 3 == len({e["id"] for e in deps.producer.sent}), "each attempt is its own event"
+    assert 3 == len({e["id"] for e in deps.producer.events()}), "each attempt is its own event"
 
 
 def test_the_retry_window_setting_is_checked() -> None:

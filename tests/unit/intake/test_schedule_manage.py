@@ -11,11 +11,11 @@ from escalations.core.assignment import PersonHistory
 from escalations.core.config_schedule import Override, TimeOff
 from escalations.db.models import OverrideRow, TimeOffRow
 from escalations.db.models_schedule import ScheduleHistoryRow
-from escalations_intake.feed_store import FEED_PREFIX, new_secret, secret_hash
-from escalations_intake.problems import Problem
-from escalations_intake.routes_feeds import FeedBody
-from escalations_intake.schedule_views import cancellable, history_item, item, window
-from escalations_intake.simulate_state import PersonLoad, Window, state_of
+from escalations_intake.db.feeds import FEED_PREFIX, new_secret, secret_hash
+from escalations_intake.http.problems import Problem
+from escalations_intake.resources.feeds import FeedBody
+from escalations_intake.resources.schedule_views import cancellable, history_item, item, window
+from escalations_intake.resources.simulate_state import PersonLoad, Window, state_of
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -37,7 +37,7 @@ def main() -> int:
         "http": "httptools",
     }
     if settings.workers == 1:
-        from escalations_intake.app import create_app
+        from escalations_intake.http.app import create_app
 
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]  # options typed loosely
         return 0
@@ -49,7 +49,7 @@ def main() -> int:
     os.environ[MULTIPROC_ENV] = str(folder)
     try:
         uvicorn.run(
-            "escalations_intake.app:app_from_env",
+            "escalations_intake.http.app:app_from_env",
             factory=True,
             workers=settings.workers,
             **options,  # type: ignore[arg-type]  # options typed loosely

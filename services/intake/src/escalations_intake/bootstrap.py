@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
@@ -21,51 +20,39 @@ from escalations.outages import Outages
 from escalations.outages import watch as watch_dependencies
 from escalations.partitioner import partition_of
 from escalations_intake import metrics
-from escalations_intake.auth import KeyStore, Scope, store_key
-from escalations_intake.confighold import CHECK_EVERY_S, ConfigSource
-from escalations_intake.duplicates import LatestIncarnations, LookupConnection, lookup_engine
-from escalations_intake.idempotency import IdempotencyStore
-from escalations_intake.ratelimit import TokenBuckets
+from escalations_intake.auth.api_keys import KeyStore, Scope, store_key
+from escalations_intake.auth.guard import Guard
+from escalations_intake.auth.rate_limit import TokenBuckets
+from escalations_intake.commands.act import RequestAction
+from escalations_intake.commands.create import CreateEscalation, RecentIds
+from escalations_intake.commands.publish import Publisher
+from escalations_intake.config_source import CHECK_EVERY_S, ConfigSource
+from escalations_intake.db.idempotency import IdempotencyStore
+from escalations_intake.db.incarnations import LatestIncarnations, LookupConnection, lookup_engine
 from escalations_intake.settings import IntakeSettings
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_S = 600.0
-RECENT_IDS = 50_000
-
-
-class RecentIds:
-    """Escalation ids this worker accepted lately: repeats are known duplicates at no cost."""
-
-    def __init__(self, size: int = RECENT_IDS) -> None:
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._size = size
-
-    def __contains__(self, esc_id: object) -> bool:
-        return esc_id in self._ids
-
-    def add(self, esc_id: str) -> None:
-        """Remember an accepted id, forgetting the oldest past the size."""
-        self._ids[esc_id] = None
-        self._ids.move_to_end(esc_id)
-        if len(self._ids) > self._size:
-            self._ids.popitem(last=False)
 
 
 @dataclass
-class Deps:
-    """What request handlers need."""
+class Intake:
+    """The running intake: its clients, and the pieces requests get (see ``http.deps``).
+
+    Handlers never take this whole: each declares the few pieces it uses.
+    """
 
     settings: IntakeSettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     producer: AIOKafkaProducer
-    keys: KeyStore
-    config: ConfigSource
-    limiter: TokenBuckets
-    idempotency: IdempotencyStore
     lookups: LookupConnection
-    incarnations: LatestIncarnations
-    recent: RecentIds = field(default_factory=RecentIds)
+    config: ConfigSource
+    guard: Guard
+    idempotency: IdempotencyStore
+    publisher: Publisher
+    create: CreateEscalation
+    act: RequestAction
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Dependencies this worker cannot reach now, seen by its probe (escalations.outages).
     outages: Outages = field(default_factory=lambda: Outages(metrics.OUTAGES))
@@ -104,51 +91,56 @@ def make_producer(settings: IntakeSettings) -> AIOKafkaProducer:
     )
 
 
-def build(settings: IntakeSettings) -> Deps:
-    """Create the engine, producer, key store and limiter (not yet connected)."""
+def build(settings: IntakeSettings) -> Intake:
+    """Create the engine, producer, key store, limiter and commands (not yet connected)."""
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     sessions = make_sessions(engine)
     lookups = LookupConnection(lookup_engine(settings.database_url))
-    return Deps(
+    producer = make_producer(settings)
+    publisher = Publisher(producer, settings.publish_timeout_seconds)
+    limiter = TokenBuckets(settings.rate_for, settings.rate_limit_burst_seconds, settings.workers)
+    incarnations = LatestIncarnations(lookups.latest_of)
+    return Intake(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        producer=make_producer(settings),
-        keys=KeyStore(sessions, settings.key_cache_seconds),
+        producer=producer,
+        lookups=lookups,
         config=ConfigSource(settings.config_path),
-        limiter=TokenBuckets(
-            settings.rate_for, settings.rate_limit_burst_seconds, settings.workers
-        ),
+        guard=Guard(KeyStore(sessions, settings.key_cache_seconds), limiter),
         idempotency=IdempotencyStore(
             engine, settings.idempotency_ttl_seconds, settings.idempotency_wait_seconds
         ),
-        lookups=lookups,
-        incarnations=LatestIncarnations(lookups.latest_of),
+        publisher=publisher,
+        create=CreateEscalation(
+            publisher, incarnations, RecentIds(), settings.retry_window_seconds
+        ),
+        act=RequestAction(sessions, publisher),
     )
 
 
-async def start(deps: Deps) -> None:
+async def start(intake: Intake) -> None:
     """Connect to Kafka, register the bootstrap key, and start purging expired keys."""
-    await deps.producer.start()
-    if deps.settings.bootstrap_key is not None:
+    await intake.producer.start()
+    if intake.settings.bootstrap_key is not None:
         await store_key(
-            deps.sessions,
-            deps.settings.bootstrap_key.get_secret_value(),
+            intake.sessions,
+            intake.settings.bootstrap_key.get_secret_value(),
             source="admin",
             source_kind=SourceKind.INTERNAL_TOOL,
             scopes=frozenset(Scope),
             description="ESCALATIONS_BOOTSTRAP_KEY",
         )
         log.info("bootstrap key registered for source 'admin'")
-    deps.tasks.append(asyncio.create_task(_purge_loop(deps.idempotency)))
+    intake.tasks.append(asyncio.create_task(_purge_loop(intake.idempotency)))
     # SIGHUP reloads at once (as in the router and notifier) instead of ending the process.
-    watch = deps.config.file.watch(asyncio.Event(), CHECK_EVERY_S)
-    deps.tasks.append(asyncio.create_task(watch, name="config"))
+    watch = intake.config.file.watch(asyncio.Event(), CHECK_EVERY_S)
+    intake.tasks.append(asyncio.create_task(watch, name="config"))
     # Requests meet an outage one by one (503); this probe says since when, in /readyz and
     # in intake_dependency_up, and logs its start and end once.
-    checks = {"kafka": deps.check_kafka, "postgres": deps.check_postgres}
-    probe = watch_dependencies(checks, deps.outages, asyncio.Event())
-    deps.tasks.append(asyncio.create_task(probe, name="dependencies"))
+    checks = {"kafka": intake.check_kafka, "postgres": intake.check_postgres}
+    probe = watch_dependencies(checks, intake.outages, asyncio.Event())
+    intake.tasks.append(asyncio.create_task(probe, name="dependencies"))
 
 
 async def _purge_loop(store: IdempotencyStore) -> None:
@@ -166,12 +158,12 @@ async def _purge_loop(store: IdempotencyStore) -> None:
         await asyncio.sleep(PURGE_EVERY_S)
 
 
-async def stop(deps: Deps) -> None:
+async def stop(intake: Intake) -> None:
     """Stop background work, flush and close the producer, then the pool."""
-    for task in deps.tasks:
+    for task in intake.tasks:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    await deps.producer.stop()
-    await deps.engine.dispose()
-    await deps.lookups.close()
+    await intake.producer.stop()
+    await intake.engine.dispose()
+    await intake.lookups.close()

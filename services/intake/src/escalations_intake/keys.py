@@ -24,7 +24,7 @@ from escalations.core.escalation import SourceKind
 from escalations.db.engine import make_engine, make_sessions
 from escalations.db.models import ApiKeyRow
 from escalations.settings import DatabaseSettings
-from escalations_intake.auth import Scope, new_key, store_key
+from escalations_intake.auth.api_keys import Scope, new_key, store_key
 
 SOURCE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 

@@ -42,7 +42,7 @@ class IntakeSettings(CommonSettings):
         description="HMAC secret of the signed acknowledge links (shared with the notifier)",
     )
     key_cache_seconds: float = Field(30.0, ge=0, description="How long a key lookup is cached")
-    # Token bucket per source and per worker process (see ratelimit.py for what that means).
+    # Token bucket per source and per worker process (see auth/rate_limit.py for what that means).
     rate_limit_per_second: float = Field(50.0, gt=0)
     rate_limit_burst_seconds: float = Field(
         4.0, gt=0, description="Bucket size in seconds of the source's rate (burst allowance)"

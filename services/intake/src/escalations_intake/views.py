@@ -1,4 +1,8 @@
-"""Response schemas of the read API, built from the router's rows."""
+"""Response schemas of the read API, built from the router's rows.
+
+The module's path is part of the published OpenAPI document: ``Reason`` shares its name with
+a shared model, so the document names it ``escalations_intake__views__Reason``.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +57,7 @@ class HistoryEntry(BaseModel):
 
 
 class EscalationView(EscalationIn):
-    """Current state of an escalation (SPEC §2), with the request fields."""
+    """Current state of an escalation, with the request fields (docs/contract/http-api.md)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 

@@ -1,0 +1,1 @@
+"""Commands that publish for the router: create an escalation, act on one, change schedules."""

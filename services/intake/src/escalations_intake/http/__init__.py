@@ -1,0 +1,1 @@
+"""HTTP plumbing: the app, its middleware, errors as problems, request bodies, dependencies."""

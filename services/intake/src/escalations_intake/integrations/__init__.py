@@ -1,0 +1,1 @@
+"""Senders that speak their own protocol: the Alertmanager webhook, PagerDuty Events v2."""

@@ -1,0 +1,1 @@
+"""The published OpenAPI document: error answers, examples, field descriptions, samples."""

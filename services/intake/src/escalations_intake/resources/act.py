@@ -1,0 +1,195 @@
+"""Act on an escalation: commands the router applies (it stays the single writer)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from escalations.contracts.events import (
+    AcknowledgeRequested,
+    ReassignRequested,
+    Resolution,
+    ResolveRequested,
+)
+from escalations.core.config import Config
+from escalations.core.escalation import NUL_FREE, stripped
+from escalations_intake.auth.api_keys import Principal
+from escalations_intake.auth.guard import Actor
+from escalations_intake.commands.act import CommandAccepted, RequestAction
+from escalations_intake.db.idempotency import IdempotencyStore
+from escalations_intake.http.deps import ActDep, IdempotencyDep
+from escalations_intake.http.idempotent import IdempotencyKey, accept, plain
+from escalations_intake.http.problems import Problem
+from escalations_intake.openapi.errors import WRITE_ERRORS, errors
+
+router = APIRouter(prefix="/v1/escalations", tags=["act"])
+PersonId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        description="A person id of the configuration",
+        examples=["aoife"],
+    ),
+]
+# Checked as sent, like the escalation body (``escalations.core.escalation``).
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+
+
+class AcknowledgeBody(BaseModel):
+    """Who acknowledges."""
+
+    model_config = _STRICT
+    by: PersonId
+
+
+class ResolveBody(BaseModel):
+    """Who resolves, and how."""
+
+    model_config = _STRICT
+    by: PersonId
+    resolution: Resolution = Field(description="How the escalation was closed")
+    note: (
+        Annotated[
+            str,
+            Field(max_length=5000, description="Free text for the history"),
+            NUL_FREE,
+            AfterValidator(stripped),
+        ]
+        | None
+    ) = None
+
+
+class ReassignBody(BaseModel):
+    """Who hands the escalation to whom, and why."""
+
+    model_config = _STRICT
+    by: PersonId
+    to: PersonId
+    reason: (
+        Annotated[
+            str,
+            Field(max_length=2000, description="Why, for the history"),
+            NUL_FREE,
+            AfterValidator(stripped),
+        ]
+        | None
+    ) = None
+
+
+def known_person(config: Config, person: str, field: str) -> None:
+    """Raise 422 naming ``field`` unless ``person`` is in the configuration."""
+    if person not in config.people_by_id:
+        raise Problem(422, "Invalid request", f"{field}: unknown person '{person}'")
+
+
+async def _act(
+    act: RequestAction,
+    store: IdempotencyStore,
+    request: Request,
+    principal: Principal,
+    key: str | None,
+    esc_id: str,
+    body: BaseModel,
+    payload: BaseModel,
+) -> Response:
+    # People are not checked here: the router decides, and records a refusal (unknown
+    # person, not on duty) in the escalation's history, where the team sees the attempt.
+    name = request.url.path.rsplit("/", 1)[-1]
+    return await accept(
+        store, request, principal, key, plain(body), lambda e: act(esc_id, payload, name, e)
+    )
+
+
+_RESPONSES = errors(*WRITE_ERRORS, 404)
+
+
+@router.post(
+    "/{escalation_id}/acknowledge",
+    status_code=202,
+    response_model=CommandAccepted,
+    responses=_RESPONSES,
+    summary="Acknowledge",
+)
+async def acknowledge(
+    escalation_id: str,
+    body: AcknowledgeBody,
+    principal: Actor,
+    request: Request,
+    act: ActDep,
+    store: IdempotencyDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Ask the router to acknowledge; it stops the escalation timer.
+
+    The router accepts it from the owner or anyone on duty for the team, and records a
+    refusal in the history otherwise. Needs scope `escalations:act`.
+    """
+    payload = AcknowledgeRequested(
+        escalation_id=escalation_id, by=body.by, source=principal.source, requested_at=_now()
+    )
+    return await _act(act, store, request, principal, idempotency_key, escalation_id, body, payload)
+
+
+@router.post(
+    "/{escalation_id}/resolve",
+    status_code=202,
+    response_model=CommandAccepted,
+    responses=_RESPONSES,
+    summary="Resolve",
+)
+async def resolve(
+    escalation_id: str,
+    body: ResolveBody,
+    principal: Actor,
+    request: Request,
+    act: ActDep,
+    store: IdempotencyDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Ask the router to resolve the escalation. Needs scope `escalations:act`."""
+    payload = ResolveRequested(
+        escalation_id=escalation_id,
+        by=body.by,
+        resolution=body.resolution,
+        note=body.note,
+        source=principal.source,
+        requested_at=_now(),
+    )
+    return await _act(act, store, request, principal, idempotency_key, escalation_id, body, payload)
+
+
+@router.post(
+    "/{escalation_id}/reassign",
+    status_code=202,
+    response_model=CommandAccepted,
+    responses=_RESPONSES,
+    summary="Reassign",
+)
+async def reassign(
+    escalation_id: str,
+    body: ReassignBody,
+    principal: Actor,
+    request: Request,
+    act: ActDep,
+    store: IdempotencyDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Ask the router to hand the escalation to another person. Needs `escalations:act`."""
+    payload = ReassignRequested(
+        escalation_id=escalation_id,
+        by=body.by,
+        to=body.to,
+        reason=body.reason,
+        source=principal.source,
+        requested_at=_now(),
+    )
+    return await _act(act, store, request, principal, idempotency_key, escalation_id, body, payload)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
