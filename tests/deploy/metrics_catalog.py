@@ -1,4 +1,6 @@
-"""The binding list of metric names and labels the services expose (SPEC section 9).
+"""The binding list of metric names and labels the services expose.
+
+What the services must expose: docs/operations.md, "Observability".
 
 Dashboards and alert rules may only use what is listed here; the deploy tests parse every
 PromQL expression and compare. When a service adds or renames a metric, change it here in
@@ -125,7 +127,7 @@ LABEL_VALUES: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("up", "job"): frozenset({"intake", "router", "notifier", "prometheus"}),
 }
 
-# Binding Kafka topics (SPEC section 6 plus the router's dead-letter topic).
+# Binding Kafka topics (docs/contract/events.md, "Topics").
 TOPICS: Final = frozenset(
     {
         "escalations.intake.v1",

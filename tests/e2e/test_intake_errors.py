@@ -10,7 +10,7 @@ import pytest
 
 from escalations.core.escalation import SourceKind
 from escalations.db.engine import make_engine, make_sessions
-from escalations_intake.auth import Scope, new_key, store_key
+from escalations_intake.auth.api_keys import Scope, new_key, store_key
 from tests.e2e.conftest import Live
 
 pytestmark = pytest.mark.e2e

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from escalations.contracts.ids import escalation_id
 from escalations.core.escalation import SourceKind
-from escalations_intake.auth import Scope
-from escalations_intake.ids import escalation_id
-from escalations_intake.samples import ALERTMANAGER_SAMPLE, PAGERDUTY_SAMPLE
+from escalations_intake.auth.api_keys import Scope
+from escalations_intake.openapi.samples import ALERTMANAGER_SAMPLE, PAGERDUTY_SAMPLE
 from tests.e2e.conftest import Live, wait_for
 from tests.e2e.intake.helpers import create_key
 

@@ -4,7 +4,7 @@ Each POST below is what a retry after a 503 puts on the broker: the first attemp
 is stored, and the retry publishes the same body again with an event id of its own. A
 real 503 whose event was stored anyway cannot be provoked on demand (the broker would
 have to store a record and fail to acknowledge it); what reaches the router is the same
-either way, so these tests post twice (docs/architecture.md, "Retried reports").
+either way, so these tests post twice (docs/refires-and-retries.md, "Retried reports").
 """
 
 from __future__ import annotations

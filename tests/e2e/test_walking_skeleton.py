@@ -49,8 +49,9 @@ def test_posted_escalation_is_stored_assigned_and_delivered(live: Live) -> None:
         "status": "received",
         "duplicate": False,
     }
-    # SPEC: a 404 is acceptable only for < 1 s after the 202. Each probe is timed from when
-    # it was sent, so the test's own polling and connection set-up do not count.
+    # A 404 is acceptable only for < 1 s after the 202 (docs/contract/http-api.md, "The
+    # escalation's state"). Each probe is timed from when it was sent, so the test's own
+    # polling and connection set-up do not count.
     missed: list[float] = []
 
     def probe() -> dict[str, Any] | None:

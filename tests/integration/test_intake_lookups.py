@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from devstack.stack import Stack
 from escalations.core.refire import Incarnation
 from escalations.db.engine import make_engine, make_sessions
-from escalations_intake.duplicates import (
+from escalations_intake.db.incarnations import (
     LOOKUP_ERRORS,
     NEWEST_SQL,
     LatestIncarnations,

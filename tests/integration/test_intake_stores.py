@@ -16,10 +16,10 @@ from escalations.core.escalation import SourceKind
 from escalations.db.engine import make_engine, make_sessions
 from escalations.db.models import ApiKeyRow
 from escalations.db.models_intake import IdempotencyRow
-from escalations_intake.auth import KeyStore, Scope, new_key, store_key
-from escalations_intake.idempotency import IdempotencyStore, Stored
+from escalations_intake.auth.api_keys import KeyStore, Scope, new_key, store_key
+from escalations_intake.db.idempotency import IdempotencyStore, Stored
+from escalations_intake.http.problems import Problem
 from escalations_intake.keys import list_keys, revoke_key
-from escalations_intake.problems import Problem
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,7 @@ from escalations.contracts.events import (
 )
 from escalations.contracts.topics import INTAKE, ROUTER_DEADLETTER
 from escalations.core.escalation import EscalationIn, PolicyArea, SourceKind
-from escalations_router.deadletter import parse, replay_event_id, replay_value
+from escalations_router.ops.letters import parse, replay_event_id, replay_value
 from tests.e2e.router.configs import config
 from tests.e2e.router.conftest import MakeRig
 from tests.e2e.router.rig import Event, Rig, wait_until
