@@ -26,13 +26,13 @@ What changed last: routing, the teams an escalation may route to and who level 1
 remembered across batches (level 1 until the next instant a schedule may change), a
 policy step builds only what is due, the assigned event's payload is built as JSON
 directly and each envelope serialised once, and shared decision parts are dumped once
-(docs/architecture.md). The batch processor alone: 244-271 -> 204-221 us of CPU per
+(docs/performance.md). The batch processor alone: 244-271 -> 204-221 us of CPU per
 escalation on 200-event batches, 371-433 -> 282-301 on ten-event ones.
 What limits it: the whole box. In a burst the router process uses about 0.23 ms of CPU
 per escalation, and the broker, Postgres and this load generator about 0.27 ms more: both
 cores are busy. At 1,000/s a batch is about ten events and every process pays per
 request: the router about 0.43 ms of CPU per escalation, the broker 0.25, Postgres 0.28,
-this process 0.16 (docs/architecture.md, "Where the time goes").
+this process 0.16 (docs/performance.md, "Router").
 """
 
 from __future__ import annotations
@@ -182,19 +182,42 @@ def _pct(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def _measure(stack: Stack) -> None:
+def _cpu_seconds(root: int) -> float:
+    """Return the CPU time (user + system) of process ``root`` and its descendants so far."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while listed
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        times[pid] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+async def _measure(stack: Stack, router: int) -> None:
     # This process keeps tens of thousands of envelopes and stamps alive; each full
     # collection walked them all for 100-200 ms, stamping arrivals late and taking a core
     # from the router. Reference counting frees what is let go; nothing here needs cycles
     # collected within the run.
     gc.disable()
     try:
-        await _measure_collected(stack)
+        await _measure_collected(stack, router)
     finally:
         gc.enable()
 
 
-async def _measure_collected(stack: Stack) -> None:
+async def _measure_collected(stack: Stack, router: int) -> None:
     assert stack.kafka_bootstrap is not None
     watcher = Watcher(stack.kafka_bootstrap)
     await watcher.start()
@@ -213,7 +236,9 @@ async def _measure_collected(stack: Stack) -> None:
         # those too, unmeasured.
         await _latency(producer, watcher, RATES[-1], seconds=WARM_PACED_SECONDS)
         latencies = {rate: await _latency(producer, watcher, rate) for rate in RATES}
+        cpu_before = _cpu_seconds(router)
         rate, produced = await _throughput(producer, watcher)
+        cpu = _cpu_seconds(router) - cpu_before
     finally:
         stop.set()
         await watching
@@ -227,6 +252,10 @@ async def _measure_collected(stack: Stack) -> None:
     print(
         f"throughput: {rate:,.0f} escalations/s over {THROUGHPUT_COUNT:,}"
         f" (produced in {produced:.1f} s; target >= {TARGET_RATE:,}/s)"
+    )
+    print(
+        f"router CPU in the burst: {cpu * 1e6 / THROUGHPUT_COUNT:.0f} us per escalation"
+        f" ({cpu:.2f} s for {THROUGHPUT_COUNT:,})"
     )
 
 
@@ -251,7 +280,7 @@ def main() -> None:
         logs = Path(tempfile.mkdtemp(prefix="bench-router-"))
         procs = services.start(env, ports, logs, names=["router"])
         services.wait_ready(procs)
-        asyncio.run(_measure(stack))
+        asyncio.run(_measure(stack, procs[0].popen.pid))
     finally:
         services.stop(procs)
         stack.stop()
