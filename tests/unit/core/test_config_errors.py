@@ -279,7 +279,7 @@ def test_missing_and_unknown_sections() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config({"people": [], "teem": []})
     assert [
-        "teem: unknown section (did you mean 'teams'?); allowed: overrides, people, "
+        "teem: unknown section (did you mean 'teams'?); allowed: access, overrides, people, "
         "priority, routing, teams, time_off, wellbeing",
         "teams: required section is missing",
         "routing: required section is missing",

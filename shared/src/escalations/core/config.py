@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from escalations.core.assignment import WellbeingConfig
+from escalations.core.config_access import AccessConfig
+from escalations.core.config_access_checks import check_access
 from escalations.core.config_checks import ConfigIssue, Loc, Parts, check, coverage_warnings
 from escalations.core.config_model import Config, UnknownIdError
 from escalations.core.config_people import Channel, Contacts, Person, QuietHours
@@ -36,10 +38,10 @@ from escalations.core.priority_config import PriorityConfig
 from escalations.core.routing import RoutingConfig
 
 __all__ = [
-    "Channel", "Config", "ConfigError", "ConfigIssue", "Contacts", "Layer", "LoadedConfig",
-    "Override", "Person", "QuietHours", "Restriction", "Rotation", "Schedule", "Team",
-    "TeamChat", "TimeOff", "UnknownIdError", "demo_config_path", "load_config", "loads_config",
-    "parse_config",
+    "AccessConfig", "Channel", "Config", "ConfigError", "ConfigIssue", "Contacts", "Layer",
+    "LoadedConfig", "Override", "Person", "QuietHours", "Restriction", "Rotation", "Schedule",
+    "Team", "TeamChat", "TimeOff", "UnknownIdError", "demo_config_path", "load_config",
+    "loads_config", "parse_config",
 ]  # fmt: skip
 
 _REQUIRED = ("people", "teams", "routing")
@@ -112,7 +114,7 @@ def _parse(
         raise ConfigError([*issues, ConfigIssue((), problem)], source)
     issues = issues + _top_level(data)
     parts, priority, wellbeing = _sections(data, issues)
-    issues += check(parts)
+    issues += check(parts) + check_access(parts)
     issues = sorted((_with_line(issue, lines) for issue in issues), key=lambda i: i.line or 0)
     if issues or parts.routing is None:
         raise ConfigError(issues, source)
@@ -124,6 +126,7 @@ def _parse(
         wellbeing=wellbeing or WellbeingConfig(),
         overrides=tuple(override for _, override in parts.overrides),
         time_off=tuple(leave for _, leave in parts.time_off),
+        access=parts.access or AccessConfig(),
     )
     start = coverage_from or max(
         (layer.begin for team in config.teams for layer in team.schedule.layers), default=None
@@ -162,6 +165,7 @@ def _sections(
     parts.overrides = _items(data, "overrides", Override, issues)
     parts.time_off = _items(data, "time_off", TimeOff, issues)
     parts.routing = _one(data, "routing", RoutingConfig, issues)
+    parts.access = _one(data, "access", AccessConfig, issues)
     priority = _one(data, "priority", PriorityConfig, issues)
     return parts, priority, _one(data, "wellbeing", WellbeingConfig, issues)
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from escalations.core.config_access import AccessConfig
 from escalations.core.config_people import Person
 from escalations.core.config_schedule import (
     OVERRIDE_LAYER,
@@ -68,6 +69,7 @@ class Parts:
     routing: RoutingConfig | None = None
     overrides: list[tuple[int, Override]] = field(default_factory=list)
     time_off: list[tuple[int, TimeOff]] = field(default_factory=list)
+    access: AccessConfig | None = None
     ids: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     """Ids as written, per section (``people``, ``teams``), parsed or not."""
     broken_teams: list[tuple[int, Mapping[str, Any]]] = field(default_factory=list)
@@ -94,13 +96,13 @@ def check(parts: Parts) -> list[ConfigIssue]:
         issues += _broken_team(parts, ("teams", index), raw)
     if parts.routing is not None:
         for r, rule in enumerate(parts.routing.rules):
-            issues += _ref(teams, "team", rule.team, ("routing", "rules", r, "team"))
-        issues += _ref(teams, "team", parts.routing.default_team, ("routing", "default_team"))
+            issues += check_ref(teams, "team", rule.team, ("routing", "rules", r, "team"))
+        issues += check_ref(teams, "team", parts.routing.default_team, ("routing", "default_team"))
     for index, override in parts.overrides:
-        issues += _ref(teams, "team", override.team, ("overrides", index, "team"))
-        issues += _ref(people, "person", override.person, ("overrides", index, "person"))
+        issues += check_ref(teams, "team", override.team, ("overrides", index, "team"))
+        issues += check_ref(people, "person", override.person, ("overrides", index, "person"))
     for index, leave in parts.time_off:
-        issues += _ref(people, "person", leave.person, ("time_off", index, "person"))
+        issues += check_ref(people, "person", leave.person, ("time_off", index, "person"))
     return issues
 
 
@@ -120,14 +122,15 @@ def _duplicates(section: str, ids: list[tuple[int, str]]) -> list[ConfigIssue]:
     return issues
 
 
-def _ref(known: set[str], kind: str, value: str, loc: Loc) -> list[ConfigIssue]:
+def check_ref(known: set[str], kind: str, value: str, loc: Loc) -> list[ConfigIssue]:
+    """Return an issue naming ``value`` and the closest known id unless ``value`` is known."""
     if value in known:
         return []
     return [ConfigIssue(loc, f"unknown {kind} '{value}'{suggest(value, sorted(known))}")]
 
 
 def _team(parts: Parts, loc: Loc, team: Team) -> list[ConfigIssue]:
-    issues = _ref(parts.person_ids, "person", team.lead, (*loc, "lead"))
+    issues = check_ref(parts.person_ids, "person", team.lead, (*loc, "lead"))
     issues += _layers(parts, loc, list(enumerate(team.schedule.layers)), team.holidays, True)
     return issues + _policy(parts, loc, team.escalation_policy)
 
@@ -135,7 +138,7 @@ def _team(parts: Parts, loc: Loc, team: Team) -> list[ConfigIssue]:
 def _broken_team(parts: Parts, loc: Loc, raw: Mapping[str, Any]) -> list[ConfigIssue]:
     issues = []
     if isinstance(raw.get("lead"), str):
-        issues += _ref(parts.person_ids, "person", raw["lead"], (*loc, "lead"))
+        issues += check_ref(parts.person_ids, "person", raw["lead"], (*loc, "lead"))
     schedule = raw.get("schedule")
     layers = schedule.get("layers") if isinstance(schedule, Mapping) else None
     parsed: list[tuple[int, Layer]] = []
@@ -187,9 +190,9 @@ def _policy(parts: Parts, loc: Loc, policy: EscalationPolicy) -> list[ConfigIssu
             target_loc = (*loc, "escalation_policy", "levels", level_index)
             target_loc += ("targets", target_index, "id")
             if target.kind == "team" and target.id is not None:
-                issues += _ref(parts.team_ids, "team", target.id, target_loc)
+                issues += check_ref(parts.team_ids, "team", target.id, target_loc)
             elif target.kind == "person" and target.id is not None:
-                issues += _ref(parts.person_ids, "person", target.id, target_loc)
+                issues += check_ref(parts.person_ids, "person", target.id, target_loc)
     return issues
 
 
@@ -199,7 +202,7 @@ def _layer(parts: Parts, loc: Loc, layer: Layer) -> list[ConfigIssue]:
         issues.append(ConfigIssue((*loc, "name"), "'override' is reserved; pick another name"))
     seen: set[str] = set()
     for index, member in enumerate(layer.members):
-        issues += _ref(parts.person_ids, "person", member, (*loc, "members", index))
+        issues += check_ref(parts.person_ids, "person", member, (*loc, "members", index))
         if member in seen:
             issues.append(
                 ConfigIssue((*loc, "members", index), f"'{member}' is listed twice; list once")

@@ -1,4 +1,4 @@
-"""The root configuration: people, teams, routing, priority and wellbeing, validated whole.
+"""The root configuration: people, teams, routing, priority, wellbeing, access; validated whole.
 
 ``Config`` checks the sections against each other (ids, references, schedules) when it is
 built, and indexes people and teams once. Load it with ``escalations.core.config``.
@@ -6,11 +6,14 @@ built, and indexes people and teams once. Load it with ``escalations.core.config
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 
 from pydantic import BaseModel, model_validator
 
 from escalations.core.assignment import Candidate, WellbeingConfig
+from escalations.core.config_access import AccessConfig
+from escalations.core.config_access_checks import check_access
 from escalations.core.config_checks import Parts, check
 from escalations.core.config_people import Person
 from escalations.core.config_schedule import Override, TimeOff
@@ -36,10 +39,12 @@ class Config(BaseModel):
     wellbeing: WellbeingConfig = WellbeingConfig()
     overrides: tuple[Override, ...] = ()
     time_off: tuple[TimeOff, ...] = ()
+    access: AccessConfig = AccessConfig()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
-        errors = check(_parts_of(self))
+        parts = _parts_of(self)
+        errors = check(parts) + check_access(parts)
         if errors:
             raise ValueError("\n".join(str(issue) for issue in errors))
         return self
@@ -91,6 +96,29 @@ class Config(BaseModel):
             grouped.setdefault(override.team, []).append(override)
         return {team: tuple(found) for team, found in grouped.items()}
 
+    @cached_property
+    def member_teams(self) -> dict[str, frozenset[str]]:
+        """Return, per person, the teams whose schedule has them (the responder role)."""
+        return _per_person((team.id, team.members()) for team in self.teams)
+
+    @cached_property
+    def led_teams(self) -> dict[str, frozenset[str]]:
+        """Return, per person, the teams they lead (``lead`` or ``leads``)."""
+        return _per_person((team.id, team.leaders()) for team in self.teams)
+
+    @cached_property
+    def sign_in_people(self) -> dict[str, str]:
+        """Return the person each sign-in address (lower case) belongs to.
+
+        Validation keeps ``sign_in_emails`` unique; a ``contacts.email`` that two people
+        share signs neither of them in, so it is left out.
+        """
+        owners: dict[str, set[str]] = {}
+        for person in self.people:
+            for address in person.sign_in_addresses():
+                owners.setdefault(address, set()).add(person.id)
+        return {address: next(iter(ids)) for address, ids in owners.items() if len(ids) == 1}
+
     def person(self, person_id: str) -> Person:
         """Return the person with this id, or raise ``UnknownIdError`` with a suggestion."""
         found = self.people_by_id.get(person_id)
@@ -110,6 +138,14 @@ class Config(BaseModel):
         return found
 
 
+def _per_person(teams: Iterable[tuple[str, frozenset[str]]]) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for team, people in teams:
+        for person in people:
+            found.setdefault(person, set()).add(team)
+    return {person: frozenset(ids) for person, ids in found.items()}
+
+
 def _parts_of(config: Config) -> Parts:
     return Parts(
         people=list(enumerate(config.people)),
@@ -117,6 +153,7 @@ def _parts_of(config: Config) -> Parts:
         routing=config.routing,
         overrides=list(enumerate(config.overrides)),
         time_off=list(enumerate(config.time_off)),
+        access=config.access,
         ids={
             "people": [(index, person.id) for index, person in enumerate(config.people)],
             "teams": [(index, team.id) for index, team in enumerate(config.teams)],

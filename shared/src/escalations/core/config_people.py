@@ -106,6 +106,8 @@ class Person(BaseModel):
     languages: tuple[LanguageCode, ...] = ()
     opt_out: tuple[PolicyArea, ...] = ()
     contacts: Contacts
+    sign_in_emails: tuple[EmailAddress, ...] = ()
+    """Addresses a sign-in may prove besides ``contacts.email`` (docs/contract/access.md)."""
     notify: dict[Tier, tuple[Channel, ...]] = {}
     quiet_hours: QuietHours | None = None
 
@@ -126,6 +128,11 @@ class Person(BaseModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def sign_in_addresses(self) -> frozenset[str]:
+        """Return the addresses that sign this person in, in lower case."""
+        found = [*self.sign_in_emails, *([self.contacts.email] if self.contacts.email else [])]
+        return frozenset(address.lower() for address in found)
 
     def channels_for(self, tier: Tier) -> tuple[Channel, ...]:
         """Return the channels to use for a tier: the person's rule, else the defaults."""

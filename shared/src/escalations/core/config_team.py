@@ -29,11 +29,17 @@ class Team(BaseModel):
     id: Identifier
     name: Annotated[str, Field(min_length=1, max_length=200)]
     lead: Identifier
+    leads: tuple[Identifier, ...] = ()
+    """More leads besides ``lead`` (docs/contract/access.md); they need not be on the schedule."""
     schedule: Schedule
     escalation_policy: EscalationPolicy = EscalationPolicy()
     chat: TeamChat = TeamChat()
     holidays: HolidayCalendar | None = None
     """The office's public-holiday calendar, used by layers that say ``holidays: team``."""
+
+    def leaders(self) -> frozenset[str]:
+        """Return everyone who leads the team: ``lead`` and the ``leads``."""
+        return frozenset((self.lead, *self.leads))
 
     def members(self) -> frozenset[str]:
         """Return everyone who appears in any layer of the schedule."""
