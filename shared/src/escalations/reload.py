@@ -77,6 +77,9 @@ class ConfigFile:
         self._config = config
         self._metrics = metrics
         self._on_change = on_change
+        # Told every reload's outcome ("applied" or "refused") and the refusal; e.g. the
+        # intake's audit log (docs/contract/audit.md). It must not block or raise.
+        self.on_outcome: Callable[[str, str | None], None] | None = None
         self._seen = self._stamp()
         self._asked = asyncio.Event()
         self._loaded_at = datetime.now(UTC)
@@ -137,6 +140,8 @@ class ConfigFile:
         for warning in loaded.warnings:
             log.warning("configuration: %s", warning)
         log.info("configuration reloaded from %s", self._path)
+        if self.on_outcome is not None:
+            self.on_outcome("applied", None)
         return True
 
     async def watch(self, stop: asyncio.Event, interval: float) -> None:
@@ -159,6 +164,8 @@ class ConfigFile:
         log.error(
             "configuration reload refused, keeping the running one; fix %s:\n%s", self._path, exc
         )
+        if self.on_outcome is not None:
+            self.on_outcome("refused", str(exc))
 
     def _stamp(self) -> tuple[int, int] | None:
         try:

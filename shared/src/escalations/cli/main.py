@@ -1,4 +1,4 @@
-"""The ``escalations`` command: ``escalations config check FILE``, ``escalations oncall``.
+"""The ``escalations`` command: ``config check FILE``, ``oncall``, ``audit export|verify``.
 
 Each subcommand is a module of this package with its own ``run``; this only dispatches.
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
-from escalations.cli import config_check, oncall
+from escalations.cli import audit, config_check, oncall
 from escalations.cli.text import clean
 
 USAGE = """usage: escalations <command> ...
@@ -20,6 +20,10 @@ commands:
         validate a configuration file and list each team's uncovered windows
   oncall --team TEAM [--from ...] [--to ...] [--config FILE] [--tz ZONE]
         print a team's on-call shifts for a window
+  audit export [--since T] [--until T]
+        write the audit log as JSON lines, in order
+  audit verify [--file EXPORT]
+        check the audit log's hash chain (exit 1 naming the first broken entry)
 
 Run `escalations config check --help` for the options of a command.
 """
@@ -31,6 +35,8 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO, now: datetime) -> int:
         return config_check.run(argv[2:], out, err, now.date())
     if argv[:1] == ["oncall"]:
         return oncall.run(argv[1:], out, err, now)
+    if argv[:1] == ["audit"]:
+        return audit.run(argv[1:], out, err)
     if argv[:1] in (["-h"], ["--help"]):
         out.write(USAGE)
         return 0
