@@ -23,6 +23,10 @@ from escalations.core.escalation import (
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 PersonId = Annotated[str, Field(min_length=1, max_length=100)]
+# The ``source`` of a command a person sent (personal token or session), never a source
+# name (those hold no colon): the router records it as that person's doing
+# (docs/contract/http-api.md, "Personal API tokens").
+PERSON_SOURCE_PREFIX = "person:"
 
 
 class Status(StrEnum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from escalations.contracts.events import OverrideRequested, TimeOffRequested
+from escalations.contracts.events import PERSON_SOURCE_PREFIX, OverrideRequested, TimeOffRequested
 from escalations.contracts.schedule import OverrideCancelRequested, TimeOffCancelRequested
 from escalations.core.config import Config, Override, TimeOff
 from escalations.db.live_state import schedule_of
@@ -55,8 +55,9 @@ def with_command(schedule: StoredSchedule, cmd: Add) -> StoredSchedule:
 
 
 def actor(cmd: ScheduleCommand) -> str:
-    """Return who a command acts as in the history (a source acts as ``system:<source>``)."""
-    return f"system:{cmd.source}"
+    """Return who a command acts as in the history: a person, or ``system:<source>``."""
+    person = cmd.source.removeprefix(PERSON_SOURCE_PREFIX)
+    return person if person != cmd.source else f"system:{cmd.source}"
 
 
 class LiveSchedule:
