@@ -32,6 +32,8 @@ BEYOND_JSON_SCHEMA = (
     # A URL is at most 2,048 characters once normalised (percent-encoding, a trailing
     # "/"); the schema can bound the length only as sent.
     "characters once normalised",
+    # A source key names who acts in `by`; a person's token or session may leave it out.
+    "required when acting with a source key",
 )
 
 

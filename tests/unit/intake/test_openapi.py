@@ -46,6 +46,10 @@ def test_every_spec_endpoint_is_documented() -> None:
         ("post", "/v1/ack/{token}"),
         ("get", "/healthz"),
         ("get", "/readyz"),
+        ("get", "/v1/audit"),
+        ("post", "/v1/people/{person}/tokens"),
+        ("get", "/v1/people/{person}/tokens"),
+        ("delete", "/v1/people/{person}/tokens/{token_id}"),
     }
     assert set() == expected - {(m, p) for p, m, _ in OPERATIONS}
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from escalations.audit.reloads import ReloadAudit
 from escalations.contracts.topics import INTAKE
 from escalations.core.escalation import SourceKind
 from escalations.db.engine import make_engine, make_sessions
@@ -29,6 +30,9 @@ from escalations_intake.commands.publish import Publisher
 from escalations_intake.config_source import CHECK_EVERY_S, ConfigSource
 from escalations_intake.db.idempotency import IdempotencyStore
 from escalations_intake.db.incarnations import LatestIncarnations, LookupConnection, lookup_engine
+from escalations_intake.identity.flow import Identity
+from escalations_intake.identity.flow import build as build_identity
+from escalations_intake.identity.session_auth import CookieSessions, purge_loop
 from escalations_intake.settings import IntakeSettings
 
 log = logging.getLogger(__name__)
@@ -53,6 +57,7 @@ class Intake:
     publisher: Publisher
     create: CreateEscalation
     act: RequestAction
+    identity: Identity
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Dependencies this worker cannot reach now, seen by its probe (escalations.outages).
     outages: Outages = field(default_factory=lambda: Outages(metrics.OUTAGES))
@@ -100,14 +105,17 @@ def build(settings: IntakeSettings) -> Intake:
     publisher = Publisher(producer, settings.publish_timeout_seconds)
     limiter = TokenBuckets(settings.rate_for, settings.rate_limit_burst_seconds, settings.workers)
     incarnations = LatestIncarnations(lookups.latest_of)
+    config = ConfigSource(settings.config_path)
     return Intake(
         settings=settings,
         engine=engine,
         sessions=sessions,
         producer=producer,
         lookups=lookups,
-        config=ConfigSource(settings.config_path),
-        guard=Guard(KeyStore(sessions, settings.key_cache_seconds), limiter),
+        config=config,
+        guard=Guard(
+            KeyStore(sessions, settings.key_cache_seconds), limiter, CookieSessions(sessions)
+        ),
         idempotency=IdempotencyStore(
             engine, settings.idempotency_ttl_seconds, settings.idempotency_wait_seconds
         ),
@@ -116,6 +124,7 @@ def build(settings: IntakeSettings) -> Intake:
             publisher, incarnations, RecentIds(), settings.retry_window_seconds
         ),
         act=RequestAction(sessions, publisher),
+        identity=build_identity(settings, sessions, config),
     )
 
 
@@ -133,6 +142,9 @@ async def start(intake: Intake) -> None:
         )
         log.info("bootstrap key registered for source 'admin'")
     intake.tasks.append(asyncio.create_task(_purge_loop(intake.idempotency)))
+    intake.tasks.append(asyncio.create_task(purge_loop(intake.sessions), name="sessions"))
+    path = str(intake.settings.config_path)
+    intake.config.file.on_outcome = ReloadAudit(intake.engine, "intake", path)
     # SIGHUP reloads at once (as in the router and notifier) instead of ending the process.
     watch = intake.config.file.watch(asyncio.Event(), CHECK_EVERY_S)
     intake.tasks.append(asyncio.create_task(watch, name="config"))

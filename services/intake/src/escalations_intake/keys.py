@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy import or_, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from escalations.audit.store import append_now, cli_actor
 from escalations.core.escalation import SourceKind
 from escalations.db.engine import make_engine, make_sessions
 from escalations.db.models import ApiKeyRow
@@ -75,7 +76,7 @@ async def _run(args: argparse.Namespace, database_url: str) -> int:
     sessions = make_sessions(engine)
     try:
         if args.command == "create":
-            return await _create(sessions, args)
+            return await _create(engine, args)
         if args.command == "list":
             for row in await list_keys(sessions):
                 state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
@@ -86,13 +87,14 @@ async def _run(args: argparse.Namespace, database_url: str) -> int:
         if await revoke_key(sessions, args.key) == 0:
             print(f"no active key with id or prefix {args.key!r}", file=sys.stderr)
             return 1
+        await _audit(engine, "key.revoke", args.key, {})
         print(f"revoked {args.key}")
         return 0
     finally:
         await engine.dispose()
 
 
-async def _create(sessions: async_sessionmaker[AsyncSession], args: argparse.Namespace) -> int:
+async def _create(engine: AsyncEngine, args: argparse.Namespace) -> int:
     if not SOURCE.match(args.source):
         print(
             f"--source: {args.source!r} must be lower-case letters, digits, '_', '.' or '-'",
@@ -100,17 +102,32 @@ async def _create(sessions: async_sessionmaker[AsyncSession], args: argparse.Nam
         )
         return 2
     key = new_key()
+    scopes = frozenset(Scope(s) for s in args.scope)
     await store_key(
-        sessions,
+        make_sessions(engine),
         key,
         source=args.source,
         source_kind=SourceKind(args.kind),
-        scopes=frozenset(Scope(s) for s in args.scope),
+        scopes=scopes,
         description=args.description,
     )
     print(key)
     print("store this key now: it is shown only once", file=sys.stderr)
+    detail = {"source": args.source, "kind": args.kind, "scopes": sorted(s.value for s in scopes)}
+    await _audit(engine, "key.create", key[:12], detail)
     return 0
+
+
+async def _audit(engine: AsyncEngine, action: str, key: str, detail: dict[str, object]) -> None:
+    """Append the change to the audit log, as the operator running this command."""
+    await append_now(
+        engine,
+        actor=cli_actor(),
+        action=action,
+        subject_kind="key",
+        subject_id=key,
+        detail=detail,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field, PositiveFloat, SecretStr, field_validator
+from pydantic import Field, PositiveFloat, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from escalations.core.escalation import PolicyArea
@@ -42,6 +43,9 @@ class IntakeSettings(CommonSettings):
         description="HMAC secret of the signed acknowledge links (shared with the notifier)",
     )
     key_cache_seconds: float = Field(30.0, ge=0, description="How long a key lookup is cached")
+    token_max_days: int = Field(
+        90, ge=1, le=3660, description="Longest lifetime of a personal API token, in days"
+    )
     # Token bucket per source and per worker process (see auth/rate_limit.py for what that means).
     rate_limit_per_second: float = Field(50.0, gt=0)
     rate_limit_burst_seconds: float = Field(
@@ -70,6 +74,17 @@ class IntakeSettings(CommonSettings):
         default_factory=dict, description="alertname -> policy area, JSON"
     )
     pagerduty_default_policy_area: PolicyArea = PolicyArea.OTHER
+    # Sign-in of people (docs/sign-in.md): OpenID Connect is on when the issuer is set.
+    oidc_issuer: str | None = Field(None, description="OpenID Connect issuer URL")
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    session_ttl_seconds: int = Field(8 * 3600, ge=1, description="Lifetime of a sign-in")
+    sign_in_rate_per_minute: float = Field(
+        30.0, gt=0, description="Sign-in attempts a client address may make per minute"
+    )
+    local_sign_in: bool = Field(
+        False, description="One-time local sign-in links (make run only; never in production)"
+    )
     # Set by ``python -m escalations_intake`` for its workers when INTAKE_WORKERS > 1.
     metrics_dir: Path | None = Field(None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
 
@@ -85,6 +100,36 @@ class IntakeSettings(CommonSettings):
         """Refuse short or placeholder link secrets: they sign acknowledge links."""
         return _strong(value, "ESCALATIONS_LINK_SECRET", MIN_LINK_SECRET_LENGTH)
 
+    @model_validator(mode="after")
+    def _sign_in(self) -> IntakeSettings:
+        """Refuse a half-configured provider, and local sign-in anywhere but on loopback."""
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            raise ValueError(
+                "INTAKE_OIDC_ISSUER is set: set INTAKE_OIDC_CLIENT_ID and "
+                "INTAKE_OIDC_CLIENT_SECRET too (docs/sign-in.md)"
+            )
+        if self.local_sign_in and (self.https or not _loopback(self.host)):
+            raise ValueError(
+                "INTAKE_LOCAL_SIGN_IN lets anyone with a printed link sign in without a "
+                "password: it is refused with a non-loopback INTAKE_HOST or an https "
+                "INTAKE_PUBLIC_URL (production); use OpenID Connect there (docs/sign-in.md)"
+            )
+        return self
+
+    @property
+    def https(self) -> bool:
+        """Return whether people reach the intake over https (cookies are then Secure)."""
+        return self.public_url.lower().startswith("https:")
+
     def rate_for(self, source: str) -> float:
         """Return the sustained requests per second allowed for a source."""
         return self.rate_limit_sources.get(source, self.rate_limit_per_second)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False

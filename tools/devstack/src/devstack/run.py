@@ -1,8 +1,9 @@
 """`make run`: the whole product on this machine, with a demo configuration.
 
 Starts Kafka and Postgres (or uses KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL), creates the
-topics, migrates the schema, creates demo API keys, starts the demo inbox and the three
-services, prints where to look, and on Ctrl-C (or SIGTERM) stops everything it started.
+topics, migrates the schema, creates demo API keys and one-time local sign-in links (one per
+person of the configuration), starts the demo inbox and the three services, prints where to
+look, and on Ctrl-C (or SIGTERM) stops everything it started.
 Its Postgres is durable (fsync on): what the API accepted survives a crash. A service,
 the broker or Postgres that dies is started again with backoff, on the same data and ports.
 """
@@ -15,6 +16,7 @@ import secrets
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
@@ -23,11 +25,13 @@ from devstack.procs import DevstackError
 from devstack.stack import Stack, start_stack
 from devstack.supervise import Supervisor
 from escalations.contracts.topics import TOPICS
+from escalations.core.config import load_config
 from escalations.core.escalation import SourceKind
 from escalations.db.engine import make_engine, make_sessions
 from escalations.db.migrate import upgrade
 from escalations.settings import DEMO_CONFIG
 from escalations_intake.auth import Scope, new_key, store_key
+from escalations_intake.identity.local import LINK_TTL, issue_links, link
 
 RUN_DIR = Path(".run")
 DEMO_INBOX_PORT = 8083  # where the shipped demo config sends every webhook
@@ -54,6 +58,17 @@ async def _demo_keys(database_url: str) -> dict[str, str]:
         await engine.dispose()
 
 
+async def _local_links(database_url: str, config: str, base: str) -> dict[str, str]:
+    """Return a one-time local sign-in link per person of the configuration (docs/sign-in.md)."""
+    people = [person.id for person in load_config(config).config.people]
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        tokens = await issue_links(make_sessions(engine), people, datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    return {person: link(base, token) for person, token in tokens.items()}
+
+
 def _demo_config(inbox_port: int) -> str:
     """Return the demo config, with its webhooks pointed at the inbox's port if it moved."""
     if inbox_port == DEMO_INBOX_PORT:
@@ -66,7 +81,7 @@ def _demo_config(inbox_port: int) -> str:
 
 def _banner(
     ports: services.Ports, admin_key: str, keys: dict[str, str], store: Path, config: str,
-    stack: Stack,
+    stack: Stack, links: dict[str, str],
 ) -> str:  # fmt: skip
     kafka, database = stack.kafka_bootstrap, stack.database_url
     base = f"http://127.0.0.1:{ports.intake}"
@@ -91,6 +106,7 @@ def _banner(
         f"  admin (all scopes):     {admin_key}",
         *(f"  {source:<22}  {key}" for source, key in keys.items()),
         "",
+        *_sign_in_lines(links),
         "Try it:",
         sample,
         f"curl -sS {base}/v1/escalations -H 'Authorization: Bearer {keys['legal']}'",
@@ -98,6 +114,17 @@ def _banner(
         f"Logs are in {RUN_DIR}/logs. Press Ctrl-C to stop everything.",
     ]
     return "\n".join(lines)
+
+
+def _sign_in_lines(links: dict[str, str]) -> list[str]:
+    if not links:
+        return []
+    minutes = int(LINK_TTL.total_seconds() // 60)
+    return [
+        f"Sign in as a person (open in a browser; each link works once, for {minutes} minutes):",
+        *(f"  {person:<22}  {url}" for person, url in links.items()),
+        "",
+    ]
 
 
 def _supervise(
@@ -152,11 +179,20 @@ def main() -> int:
         admin_key = os.environ.get("ESCALATIONS_BOOTSTRAP_KEY") or new_key()
         keys = asyncio.run(_demo_keys(str(stack.database_url)))
         config = os.environ.get("ESCALATIONS_CONFIG") or _demo_config(ports.inbox)
+        # Local sign-in needs no provider; the intake refuses it on a public address.
+        local = os.environ.get("INTAKE_LOCAL_SIGN_IN", "true")
+        base = os.environ.get("INTAKE_PUBLIC_URL") or f"http://127.0.0.1:{ports.intake}"
+        links: dict[str, str] = {}
+        if local.lower() == "true":
+            links = asyncio.run(_local_links(str(stack.database_url), config, base))
         env = {
             **os.environ,
             **stack.env(),
             "ESCALATIONS_CONFIG": config,
             "ESCALATIONS_BOOTSTRAP_KEY": admin_key,
+            "INTAKE_LOCAL_SIGN_IN": local,
+            # Links and the sign-in callback name the port the intake really listens on.
+            "INTAKE_PUBLIC_URL": base,
             "NOTIFIER_WEBHOOK_SECRET": os.environ.get("NOTIFIER_WEBHOOK_SECRET")
             or secrets.token_urlsafe(24),
             "ESCALATIONS_LINK_SECRET": os.environ.get("ESCALATIONS_LINK_SECRET")
@@ -167,7 +203,7 @@ def main() -> int:
         procs.append(services.start_inbox(env, ports.inbox, RUN_DIR / "logs", store))
         procs.extend(services.start(env, ports, RUN_DIR / "logs"))
         services.wait_ready(procs)
-        print(_banner(ports, admin_key, keys, store, config, stack), flush=True)
+        print(_banner(ports, admin_key, keys, store, config, stack, links), flush=True)
         supervisor = _supervise(stack, procs, env, ports, store)
         while not stop.wait(0.5):
             supervisor.check()

@@ -14,12 +14,14 @@ from escalations_intake.http import problems
 from escalations_intake.http.body_limit import BodyLimit
 from escalations_intake.http.query import reject_unknown_query
 from escalations_intake.http.request_metrics import RequestMetrics
+from escalations_intake.identity import routes as sign_in
 from escalations_intake.integrations.alertmanager import router as alertmanager_router
 from escalations_intake.integrations.pagerduty import router as pagerduty_router
 from escalations_intake.openapi.document import build_openapi
 from escalations_intake.resources import operations
 from escalations_intake.resources.ack_links import router as ack_router
 from escalations_intake.resources.act import router as act_router
+from escalations_intake.resources.audit import router as audit_router
 from escalations_intake.resources.calendars import router as calendar_router
 from escalations_intake.resources.escalations import router as escalations_router
 from escalations_intake.resources.feeds import router as feeds_router
@@ -27,6 +29,7 @@ from escalations_intake.resources.oncall import router as oncall_router
 from escalations_intake.resources.schedule_manage import router as schedule_manage_router
 from escalations_intake.resources.schedules import router as schedules_router
 from escalations_intake.resources.simulate import router as simulate_router
+from escalations_intake.resources.tokens import router as tokens_router
 from escalations_intake.settings import IntakeSettings
 
 DESCRIPTION = """\
@@ -35,7 +38,10 @@ state and act on it.
 
 * **Auth**: `Authorization: Bearer <api key>`. A key belongs to one source, with a source
   kind and scopes (`escalations:write`, `escalations:read`, `escalations:act`,
-  `schedules:write`). Missing or unknown key: `401`; missing scope: `403`.
+  `schedules:write`). Missing or unknown key: `401`; missing scope: `403`. A person's
+  personal token (`ept_...`) is sent the same way and acts as that person. People who
+  signed in with a browser send its session cookie instead, and `X-CSRF-Token` (from
+  `GET /v1/me`) with every write.
 * **Errors** are `application/problem+json` (RFC 9457) whose `detail` names the field.
   Unknown fields: `422`; malformed JSON: `400`; body over 256 KiB: `413`.
 * **Rate limit** per source (token bucket): `429` with `Retry-After`.
@@ -50,6 +56,9 @@ TAGS = [
     {"name": "simulate", "description": "What would happen, without storing anything"},
     {"name": "integrations", "description": "Alertmanager and PagerDuty Events v2 senders"},
     {"name": "acknowledge links", "description": "Signed links in notifications"},
+    {"name": "tokens", "description": "Personal API tokens: people's scripts act as them"},
+    {"name": "audit", "description": "Who did what, when and from where (admins)"},
+    {"name": "sign-in", "description": "Who am I; people sign in with a browser"},
     {"name": "operations", "description": "Health, readiness"},
 ]
 
@@ -98,8 +107,12 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         alertmanager_router,
         pagerduty_router,
         ack_router,
+        tokens_router,
+        audit_router,
     ):
         app.include_router(router)
+    app.include_router(sign_in.router)
+    app.router.routes.append(sign_in.CALLBACK)
     app.include_router(operations.router)
 
     def openapi() -> dict[str, Any]:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from escalations.contracts.events import Resolution, ResolveRequested
 from escalations_intake.auth.api_keys import Principal, Scope
 from escalations_intake.auth.guard import Writer
+from escalations_intake.auth.people import source_only
 from escalations_intake.commands.create import CreateEscalation
 from escalations_intake.commands.publish import Publisher
 from escalations_intake.http.deps import CreateDep, PublisherDep, SettingsDep
@@ -157,6 +158,7 @@ async def alertmanager(
     `partial`). Only a group none of whose alerts could be accepted is refused: `422`, or
     `403` when resolved alerts need the `escalations:act` scope. Bodies up to 4 MiB.
     """
+    source_only(principal, "the Alertmanager integration")
     if hook.truncatedAlerts:
         log.warning(
             "Alertmanager left %d alerts out of group %s (its max_alerts)",

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from escalations.contracts.events import AcknowledgeRequested, Resolution, ResolveRequested
 from escalations_intake.auth.api_keys import Principal, Scope
 from escalations_intake.auth.guard import authenticate, authorize, bearer
+from escalations_intake.auth.people import source_only
 from escalations_intake.commands.create import CreateEscalation
 from escalations_intake.commands.publish import Publisher
 from escalations_intake.http.deps import CreateDep, PublisherDep, SettingsDep
@@ -146,6 +147,7 @@ async def pagerduty(
     """
     principal = await authenticate(request, bearer(request) or event.routing_key)
     scope = Scope.WRITE if event.event_action == "trigger" else Scope.ACT
+    source_only(principal, "the PagerDuty integration")
     authorize(request, principal, scope)
     dedup = event.dedup_key or uuid.uuid4().hex
     if event.event_action != "trigger":

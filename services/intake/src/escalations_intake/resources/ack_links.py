@@ -21,6 +21,7 @@ from escalations.contracts.ids import NAMESPACE
 from escalations.db.models import EscalationRow
 from escalations.links import AckClaim, LinkError, verify_ack_token
 from escalations_intake.db import Sessions
+from escalations_intake.http.audit import audit_anonymous
 from escalations_intake.http.deps import PublisherDep, SessionsDep, SettingsDep
 from escalations_intake.http.idempotent import json_response
 from escalations_intake.http.problems import PROBLEM_JSON, problem_response
@@ -159,6 +160,10 @@ async def acknowledge_by_link(
     )
     event_id = str(uuid.uuid5(NAMESPACE, f"ack-link\x1f{token}"))
     await publisher.publish(payload, claim.escalation_id, event_id)
+    via_link = {"by": claim.person, "via": "acknowledge link"}
+    await audit_anonymous(
+        request, claim.person, "escalation.acknowledge", "escalation", claim.escalation_id, via_link
+    )
     if as_html:
         return _page(
             "Acknowledged",

@@ -1,7 +1,13 @@
-"""Act on an escalation: commands the router applies (it stays the single writer)."""
+"""Act on an escalation: commands the router applies (it stays the single writer).
+
+A person (personal token or session) acts as themselves: ``by`` may be left out, and naming
+anyone else is refused (403). A source key names the person in ``by``, as before
+(``auth.people.acting_as``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -18,8 +24,10 @@ from escalations.core.config import Config
 from escalations.core.escalation import NUL_FREE, stripped
 from escalations_intake.auth.api_keys import Principal
 from escalations_intake.auth.guard import Actor
+from escalations_intake.auth.people import acting_as
 from escalations_intake.commands.act import CommandAccepted, RequestAction
 from escalations_intake.db.idempotency import IdempotencyStore
+from escalations_intake.http.audit import audited
 from escalations_intake.http.deps import ActDep, IdempotencyDep
 from escalations_intake.http.idempotent import IdempotencyKey, accept, plain
 from escalations_intake.http.problems import Problem
@@ -38,20 +46,25 @@ PersonId = Annotated[
 ]
 # Checked as sent, like the escalation body (``escalations.core.escalation``).
 _STRICT = ConfigDict(frozen=True, extra="forbid")
+_BY = Field(
+    None,
+    description="Who acts. Required with a source's API key; with a personal token or a "
+    "session, leave it out or send that person (anyone else: 403)",
+)
 
 
 class AcknowledgeBody(BaseModel):
     """Who acknowledges."""
 
     model_config = _STRICT
-    by: PersonId
+    by: PersonId | None = _BY
 
 
 class ResolveBody(BaseModel):
     """Who resolves, and how."""
 
     model_config = _STRICT
-    by: PersonId
+    by: PersonId | None = _BY
     resolution: Resolution = Field(description="How the escalation was closed")
     note: (
         Annotated[
@@ -68,7 +81,7 @@ class ReassignBody(BaseModel):
     """Who hands the escalation to whom, and why."""
 
     model_config = _STRICT
-    by: PersonId
+    by: PersonId | None = _BY
     to: PersonId
     reason: (
         Annotated[
@@ -100,9 +113,15 @@ async def _act(
     # People are not checked here: the router decides, and records a refusal (unknown
     # person, not on duty) in the escalation's history, where the team sees the attempt.
     name = request.url.path.rsplit("/", 1)[-1]
-    return await accept(
-        store, request, principal, key, plain(body), lambda e: act(esc_id, payload, name, e)
+    detail = payload.model_dump(include={"by", "to", "resolution"}, mode="json")
+
+    def run(event_id: str | None) -> Awaitable[CommandAccepted]:
+        return act(esc_id, payload, name, event_id)
+
+    audited_run = audited(
+        request, principal, f"escalation.{name}", "escalation", run, lambda _: (esc_id, detail)
     )
+    return await accept(store, request, principal, key, plain(body), audited_run)
 
 
 _RESPONSES = errors(*WRITE_ERRORS, 404)
@@ -130,7 +149,10 @@ async def acknowledge(
     refusal in the history otherwise. Needs scope `escalations:act`.
     """
     payload = AcknowledgeRequested(
-        escalation_id=escalation_id, by=body.by, source=principal.source, requested_at=_now()
+        escalation_id=escalation_id,
+        by=acting_as(principal, body.by),
+        source=principal.source,
+        requested_at=_now(),
     )
     return await _act(act, store, request, principal, idempotency_key, escalation_id, body, payload)
 
@@ -154,7 +176,7 @@ async def resolve(
     """Ask the router to resolve the escalation. Needs scope `escalations:act`."""
     payload = ResolveRequested(
         escalation_id=escalation_id,
-        by=body.by,
+        by=acting_as(principal, body.by),
         resolution=body.resolution,
         note=body.note,
         source=principal.source,
@@ -182,7 +204,7 @@ async def reassign(
     """Ask the router to hand the escalation to another person. Needs `escalations:act`."""
     payload = ReassignRequested(
         escalation_id=escalation_id,
-        by=body.by,
+        by=acting_as(principal, body.by),
         to=body.to,
         reason=body.reason,
         source=principal.source,

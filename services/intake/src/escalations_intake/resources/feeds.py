@@ -51,7 +51,7 @@ class Feed(BaseModel):
     kind: FeedKind = Field(description="`team` or `person`")
     owner: str = Field(description="The team or person id")
     description: str | None = Field(description="The note given at creation")
-    created_by: str = Field(description="Source of the key that created it")
+    created_by: str = Field(description="Who created it: a person, or `system:<source>`")
     created_at: datetime = Field(description="When it was created")
     revoked_at: datetime | None = Field(description="When it was revoked (null: live)")
 
@@ -87,11 +87,11 @@ async def _create(
     kind: FeedKind,
     owner: str,
     body: FeedBody | None,
-    source: str,
+    created_by: str,
 ) -> Response:
     _owner(config, kind, owner)
     made = await feed_store.create(
-        sessions, kind, owner, body.description if body else None, f"system:{source}"
+        sessions, kind, owner, body.description if body else None, created_by
     )
     url = f"{public_url.rstrip('/')}/v1/feeds/{made.secret}.ics"
     answer = FeedCreated(**_feed(made.row).model_dump(), secret=made.secret, url=url)
@@ -138,9 +138,7 @@ async def create_team_feed(
 
     The secret is shown once. Needs scope `schedules:write`.
     """
-    return await _create(
-        config, sessions, settings.public_url, "team", team, body, principal.source
-    )
+    return await _create(config, sessions, settings.public_url, "team", team, body, principal.actor)
 
 
 @router.post(
@@ -163,7 +161,7 @@ async def create_person_feed(
     The secret is shown once. Needs scope `schedules:write`.
     """
     return await _create(
-        config, sessions, settings.public_url, "person", person, body, principal.source
+        config, sessions, settings.public_url, "person", person, body, principal.actor
     )
 
 

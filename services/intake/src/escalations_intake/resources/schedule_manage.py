@@ -30,6 +30,7 @@ from escalations_intake.db.schedules import (
     time_off_row,
     time_off_rows,
 )
+from escalations_intake.http.audit import audited
 from escalations_intake.http.deps import ConfigDep, IdempotencyDep, PublisherDep, SessionsDep
 from escalations_intake.http.idempotent import IdempotencyKey, accept
 from escalations_intake.openapi.errors import READ_ERRORS, WRITE_ERRORS, errors
@@ -43,7 +44,7 @@ from escalations_intake.resources.schedule_views import (
     printable,
     window,
 )
-from escalations_intake.resources.schedules import PersonPath, TeamId, known_team
+from escalations_intake.resources.schedules import PersonPath, TeamId, audit_subject, known_team
 
 router = APIRouter(prefix="/v1", tags=["schedules"])
 ItemId = Annotated[uuid.UUID, Path(description="The id answered when it was added")]
@@ -218,7 +219,9 @@ async def _cancel(
     def run(event_id: str | None) -> Awaitable[CancelAccepted]:
         return cancel(publisher, command(), key, row, event_id)
 
-    return await accept(store, request, principal, idempotency_key, {"reason": reason}, run)
+    kind = "override" if isinstance(row, OverrideRow) else "time_off"
+    audited_run = audited(request, principal, f"{kind}.cancel", kind, run, audit_subject)
+    return await accept(store, request, principal, idempotency_key, {"reason": reason}, audited_run)
 
 
 @router.get(

@@ -12,9 +12,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from escalations.core.config import Config
 from escalations.core.escalation import NUL_FREE, stripped
 from escalations_intake.auth.guard import Scheduler
-from escalations_intake.commands.schedule import ScheduleAccepted
+from escalations_intake.commands.schedule import CancelAccepted, ScheduleAccepted
 from escalations_intake.commands.schedule import add_override as add_override_command
 from escalations_intake.commands.schedule import add_time_off as add_time_off_command
+from escalations_intake.http.audit import audited
 from escalations_intake.http.bodies import Timestamp
 from escalations_intake.http.deps import ConfigDep, IdempotencyDep, PublisherDep
 from escalations_intake.http.idempotent import IdempotencyKey, accept, plain
@@ -78,6 +79,11 @@ def _check_window(body: _Window, longest: timedelta) -> None:
         raise Problem(422, "Invalid request", f"end: window longer than {longest.days} days")
 
 
+def audit_subject(done: ScheduleAccepted | CancelAccepted) -> tuple[str, dict[str, object]]:
+    """Return the audit subject id and detail of an added or cancelled schedule change."""
+    return done.id, done.model_dump(include={"team", "person", "start", "end"}, mode="json")
+
+
 def known_team(config: Config, team: str) -> None:
     """Raise 404 unless ``team`` is in the configuration."""
     if team not in config.teams_by_id:
@@ -113,7 +119,8 @@ async def add_override(
     def run(event_id: str | None) -> Awaitable[ScheduleAccepted]:
         return add_override_command(publisher, principal.source, team, window, event_id)
 
-    return await accept(store, request, principal, idempotency_key, plain(body), run)
+    audited_run = audited(request, principal, "override.create", "override", run, audit_subject)
+    return await accept(store, request, principal, idempotency_key, plain(body), audited_run)
 
 
 @router.post(
@@ -145,4 +152,5 @@ async def add_time_off(
     def run(event_id: str | None) -> Awaitable[ScheduleAccepted]:
         return add_time_off_command(publisher, principal.source, window, body.reason, event_id)
 
-    return await accept(store, request, principal, idempotency_key, plain(body), run)
+    audited_run = audited(request, principal, "time_off.create", "time_off", run, audit_subject)
+    return await accept(store, request, principal, idempotency_key, plain(body), audited_run)
