@@ -48,6 +48,7 @@ from pathlib import Path
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from cpu import cpu_seconds
 
 from devstack import JVM_BENCH, services
 from devstack.ports import free_ports
@@ -182,29 +183,6 @@ def _pct(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def _cpu_seconds(root: int) -> float:
-    """Return the CPU time (user + system) of process ``root`` and its descendants so far."""
-    children: dict[int, list[int]] = {}
-    times: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # ended while listed
-        pid = int(entry.name)
-        children.setdefault(int(fields[1]), []).append(pid)
-        times[pid] = (int(fields[11]) + int(fields[12])) / tick
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        total += times.get(pid, 0.0)
-        todo.extend(children.get(pid, []))
-    return total
-
-
 async def _measure(stack: Stack, router: int) -> None:
     # This process keeps tens of thousands of envelopes and stamps alive; each full
     # collection walked them all for 100-200 ms, stamping arrivals late and taking a core
@@ -236,9 +214,9 @@ async def _measure_collected(stack: Stack, router: int) -> None:
         # those too, unmeasured.
         await _latency(producer, watcher, RATES[-1], seconds=WARM_PACED_SECONDS)
         latencies = {rate: await _latency(producer, watcher, rate) for rate in RATES}
-        cpu_before = _cpu_seconds(router)
+        cpu_before = cpu_seconds(router)
         rate, produced = await _throughput(producer, watcher)
-        cpu = _cpu_seconds(router) - cpu_before
+        cpu = cpu_seconds(router) - cpu_before
     finally:
         stop.set()
         await watching
