@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 import signal
 import sys
 from collections.abc import Iterator, Mapping
@@ -25,9 +24,8 @@ from devstack.ports import free_ports
 from devstack.procs import spawn
 from devstack.stack import Stack
 from escalations.db.engine import make_engine, make_sessions
-from escalations_intake.auth.api_keys import new_key
 from escalations_intake.identity.local import issue_links
-from tests.e2e.intake.conftest import Intake, own_kafka
+from tests.e2e.intake.conftest import Intake, own_kafka, start_intake
 
 CLIENT_ID = "escalations-tests"
 CLIENT_SECRET = "client-secret-of-the-tests"
@@ -110,37 +108,16 @@ def start_sign_in_intake(
     stack: Stack, kafka: Stack, folder: Path, issuer: str, extra: Mapping[str, str] = {}
 ) -> Intake:
     """Start an intake (two workers) that signs people in with ``issuer``; local sign-in on."""
-    assert stack.database_url is not None
-    assert kafka.kafka_bootstrap is not None
     (port,) = free_ports(1)
-    admin_key, link_secret = new_key(), secrets.token_urlsafe(24)
-    env = services.service_env(
-        {
-            "PATH": "/usr/bin:/bin",
-            "DATABASE_URL": stack.database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": kafka.kafka_bootstrap,
-            "ESCALATIONS_BOOTSTRAP_KEY": admin_key,
-            "ESCALATIONS_LINK_SECRET": link_secret,
-            "INTAKE_WORKERS": "2",
-            "INTAKE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "INTAKE_OIDC_ISSUER": issuer,
-            "INTAKE_OIDC_CLIENT_ID": CLIENT_ID,
-            "INTAKE_OIDC_CLIENT_SECRET": CLIENT_SECRET,
-            "INTAKE_LOCAL_SIGN_IN": "true",
-            "INTAKE_SIGN_IN_RATE_PER_MINUTE": "600",
-            **extra,
-        },
-        services.Ports(intake=port),
-    )
-    logs = folder / "logs"
-    (proc,) = services.start(env, services.Ports(intake=port), logs, names=("intake",))
-    try:
-        services.wait_ready([proc])
-    except BaseException:
-        services.stop([proc])
-        raise
-    base = f"http://127.0.0.1:{port}"
-    return Intake(base, admin_key, link_secret, stack.database_url, kafka, logs, proc)
+    sign_in = {
+        "INTAKE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "INTAKE_OIDC_ISSUER": issuer,
+        "INTAKE_OIDC_CLIENT_ID": CLIENT_ID,
+        "INTAKE_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "INTAKE_LOCAL_SIGN_IN": "true",
+        "INTAKE_SIGN_IN_RATE_PER_MINUTE": "600",
+    }
+    return start_intake(stack, kafka, folder, {**sign_in, **extra}, port=port)
 
 
 @pytest.fixture(scope="package")

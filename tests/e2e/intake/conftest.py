@@ -59,11 +59,21 @@ def own_kafka() -> Stack:
     return start_stack(postgres=False, topics=TOPICS, env={})
 
 
-def start_intake(stack: Stack, kafka: Stack, folder: Path, extra: Mapping[str, str] = {}) -> Intake:
-    """Start an intake process against ``kafka`` and the session's Postgres."""
+def start_intake(
+    stack: Stack,
+    kafka: Stack,
+    folder: Path,
+    extra: Mapping[str, str] = {},
+    port: int | None = None,
+) -> Intake:
+    """Start an intake process against ``kafka`` and the session's Postgres.
+
+    ``port``: where it listens, for settings that must name it; a free one by default.
+    """
     assert stack.database_url is not None
     assert kafka.kafka_bootstrap is not None
-    (port,) = free_ports(1)
+    if port is None:
+        (port,) = free_ports(1)
     admin_key, link_secret = new_key(), secrets.token_urlsafe(24)
     env = services.service_env(
         {
