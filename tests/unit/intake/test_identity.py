@@ -30,6 +30,9 @@ CONFIG: Config = load_config(DEMO_CONFIG).config
         ({"email": "aoife@example.com", "email_verified": True}, "aoife"),
         ({"email": "AOIFE@Example.COM", "email_verified": True}, "aoife"),
         ({"email": "sean@example.com", "email_verified": "true"}, "sean"),
+        # Entra ID: no email_verified, the optional claim xms_edov (domain owner verified).
+        ({"email": "sean@example.com", "xms_edov": True}, "sean"),
+        ({"email": "sean@example.com", "xms_edov": "1"}, "sean"),
     ],
 )
 def test_a_verified_address_names_its_person(claims: dict[str, Any], expected: str) -> None:
@@ -44,6 +47,12 @@ def test_a_verified_address_names_its_person(claims: dict[str, Any], expected: s
         ({"email": "aoife@example.com"}, "email_not_verified"),
         ({"email": "aoife@example.com", "email_verified": False}, "email_not_verified"),
         ({"email": "aoife@example.com", "email_verified": "yes"}, "email_not_verified"),
+        ({"email": "aoife@example.com", "xms_edov": False}, "email_not_verified"),
+        # A provider that says "not verified" is not overruled by the Entra claim.
+        (
+            {"email": "aoife@example.com", "email_verified": False, "xms_edov": True},
+            "email_not_verified",
+        ),
         ({"email": "stranger@example.org", "email_verified": True}, "unknown_person"),
     ],
 )
@@ -85,6 +94,16 @@ def test_an_issuer_needs_a_client_id_and_secret() -> None:
         oidc_client_secret=SecretStr("s3cret"),
     )
     assert full.oidc_issuer
+
+
+def test_empty_provider_settings_are_unset() -> None:
+    """Deployments list the variables empty until sign-in is set up: that is off, not half."""
+    blank = IntakeSettings(oidc_issuer="", oidc_client_id=" ", oidc_client_secret="")
+    assert (blank.oidc_issuer, blank.oidc_client_id, blank.oidc_client_secret) == (None,) * 3
+    with pytest.raises(ValidationError, match="INTAKE_OIDC_CLIENT_SECRET"):
+        IntakeSettings(
+            oidc_issuer="https://login.example.org", oidc_client_id="x", oidc_client_secret=""
+        )
 
 
 @pytest.mark.parametrize("secure", [False, True])

@@ -88,6 +88,12 @@ class IntakeSettings(CommonSettings):
     # Set by ``python -m escalations_intake`` for its workers when INTAKE_WORKERS > 1.
     metrics_dir: Path | None = Field(None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
 
+    @field_validator("oidc_issuer", "oidc_client_id", "oidc_client_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """Read an empty value as unset: deployments list the variables, empty until used."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("bootstrap_key")
     @classmethod
     def _strong_key(cls, value: SecretStr | None) -> SecretStr | None:

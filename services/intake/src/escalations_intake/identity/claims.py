@@ -32,8 +32,7 @@ def person_of(config: Config, claims: Mapping[str, Any]) -> str:
             "The provider sent no e-mail address. Ask your administrator to release the "
             "`email` claim to this application.",
         )
-    # Some providers send the flag as the string "true"; anything else is not verified.
-    if claims.get("email_verified") not in (True, "true"):
+    if not email_verified(claims):
         raise Refused(
             "email_not_verified",
             f"The provider has not verified the address {email}, so it cannot sign you in.",
@@ -49,3 +48,18 @@ def person_of(config: Config, claims: Mapping[str, Any]) -> str:
             email,
         )
     return person
+
+
+_TRUE = (True, "true", "1")  # 1 == True
+
+
+def email_verified(claims: Mapping[str, Any]) -> bool:
+    """Return whether the provider vouches for the address (docs/sign-in.md, "Who may sign in").
+
+    ``email_verified`` true (some providers send the string "true"); or, when a token carries
+    no ``email_verified`` at all, Microsoft Entra ID's optional ``xms_edov`` true: the
+    address's domain is verified as owned by the tenant that issued the token.
+    """
+    if "email_verified" in claims:
+        return claims["email_verified"] in (True, "true")
+    return claims.get("xms_edov") in _TRUE
