@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from escalations.audit.chain import Draft
 from escalations.contracts.events import (
     Deadlines,
     EscalationReceived,
@@ -57,6 +58,7 @@ class FakeUnitOfWork:
         self.processed: set[str] = set()
         self.outbox: list[Queued] = []
         self.history: list[dict[str, Any]] = []
+        self.audit: list[Draft] = []  # the router's own actions, committed (``Writes.audit``)
         self.schedule = StoredSchedule()
         self.schedule_commands: list[tuple[str, ScheduleCommand]] = []
         # Set to make the next flush fail with it (a lost connection, say).
@@ -137,6 +139,7 @@ class FakeUnitOfWork:
             )
         self.processed.update(row["event_id"] for row in writes.processed)
         self.history.extend(writes.history)
+        self.audit.extend(writes.audit)
         self.outbox.extend(
             Queued(row["topic"], row["key"], orjson.loads(envelope))
             for row, envelope in zip(writes.outbox, writes.envelopes, strict=True)

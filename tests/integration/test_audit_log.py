@@ -1,4 +1,5 @@
-"""The audit log on a real Postgres: gapless chained appends, reads, the trigger, tampering."""
+"""The audit log on a real Postgres: gapless chained appends (the intake's and the router's),
+reads, the trigger, tampering."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devstack.stack import Stack
-from escalations.audit.chain import verify
+from escalations.audit.chain import Draft, verify
 from escalations.audit.reloads import ReloadAudit
-from escalations.audit.store import AuditQuery, append, append_now, iterate, page
+from escalations.audit.store import AuditQuery, append, append_many, append_now, iterate, page
 from escalations.cli.audit import parse_line, run
 from escalations.core.config import demo_config_path
 from escalations.db.engine import make_engine, make_sessions
 from escalations.reload import ConfigFile
+from escalations_router.postgres import audit as router_audit
+from escalations_router.postgres import db as router_db
 from tests.support import fresh_database, query
 
 pytestmark = pytest.mark.integration
@@ -71,6 +74,60 @@ async def test_a_rolled_back_append_leaves_no_gap(engine: AsyncEngine) -> None:
         await tx.rollback()
     assert taken == await _entry(engine)
     assert [] == verify([entry async for entry in iterate(engine)])
+
+
+async def test_append_many_numbers_a_batch_under_one_lock(engine: AsyncEngine) -> None:
+    """Three drafts in one call: consecutive seqs after the last entry, chained in order."""
+    before = len(await _all(engine))
+    at = datetime.now(UTC)
+    drafts = [
+        Draft(at=at, actor="service:router", action="escalation.escalate",
+              subject_kind="escalation", subject_id=f"many-{n}", detail={"to_level": 2})
+        for n in range(3)
+    ]  # fmt: skip
+    async with engine.begin() as conn:
+        seqs = await append_many(conn, drafts)
+        assert [] == await append_many(conn, [])
+    assert list(range(before + 1, before + 4)) == seqs
+    stored = [e async for e in iterate(engine, AuditQuery(actor="service:router"))]
+    assert ["many-0", "many-1", "many-2"] == [e.subject_id for e in stored][-3:]
+    assert [] == verify([entry async for entry in iterate(engine)])
+
+
+async def test_the_routers_appends_queue_with_the_intakes(
+    engine: AsyncEngine, database: str
+) -> None:
+    """The router's asyncpg appender and the intake's, at once: one gapless, valid chain.
+
+    A router transaction that rolls back leaves no entry and no gap.
+    """
+    pool = await router_db.make_pool(database, size=4)
+    try:
+
+        async def router_batch(n: int, commit: bool = True) -> None:
+            async with pool.acquire() as connection:
+                transaction = connection.transaction()
+                await transaction.start()
+                drafts = [
+                    Draft(at=datetime.now(UTC), actor="service:router",
+                          action="escalation.raise_tier", subject_kind="escalation",
+                          subject_id=f"r{n}-{k}", detail={"from_tier": "P3", "to_tier": "P0"})
+                    for k in range(2)
+                ]  # fmt: skip
+                await router_audit.append_many(connection, drafts)
+                await (transaction.commit() if commit else transaction.rollback())
+
+        before = len(await _all(engine))
+        await asyncio.gather(
+            *(router_batch(n) for n in range(10)),
+            *(_entry(engine, f"q{i}") for i in range(10)),
+            router_batch(99, commit=False),
+        )
+    finally:
+        await pool.close()
+    assert list(range(1, before + 31)) == await _all(engine)
+    assert [] == verify([entry async for entry in iterate(engine)])
+    assert [] == [e async for e in iterate(engine, AuditQuery(subject_id="r99-0"))]
 
 
 async def test_append_joins_a_session_transaction(engine: AsyncEngine) -> None:

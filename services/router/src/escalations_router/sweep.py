@@ -4,8 +4,8 @@ Every router instance sweeps: it selects clocks due by now and locks their escal
 with ``SKIP LOCKED``, so a row that a consumer batch (or another instance's sweep) holds is
 left for the next sweep instead of waited for. Under the lock it applies what is due
 (``batch.fire``) and commits the row, the clock's progress and next instant, the
-history and the outbox together: a firing happens once, and a crash before the commit
-leaves the clock due for the next sweep.
+history, the outbox and the audit entries of what it did together: a firing happens once,
+and a crash before the commit leaves the clock due for the next sweep.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +42,20 @@ class Entry:
     user_agent: str | None
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An action to record, before it is numbered and chained (``seal``)."""
+
+    at: datetime
+    actor: str
+    action: str
+    subject_kind: str
+    subject_id: str | None
+    detail: Mapping[str, Any]
+    client_address: str | None = None
+    user_agent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +96,37 @@ def canonical_json(entry: Entry) -> str:
 def entry_hash(prev_hash: str, entry: Entry) -> str:
     """Return the hash of ``entry`` chained after an entry whose hash is ``prev_hash``."""
     return hashlib.sha256((prev_hash + canonical_json(entry)).encode()).hexdigest()
+
+
+def seal(drafts: Iterable[Draft], seq: int, prev_hash: str) -> list[Entry]:
+    """Return ``drafts`` as entries numbered from ``seq``, chained after ``prev_hash``.
+
+    ``seq`` and ``prev_hash`` follow the last stored entry (1 and ``GENESIS`` for an empty
+    log), so the entries of one batch chain to each other in order. Text is cut to its
+    column's length with hidden characters replaced, and the detail made plain JSON, before
+    hashing: what is stored is what was hashed. An instant without a time zone is refused.
+    """
+    entries: list[Entry] = []
+    for number, draft in enumerate(drafts, seq):
+        if draft.at.tzinfo is None:
+            raise ValueError("at: an audit instant needs a time zone")
+        entry = Entry(
+            seq=number,
+            at=draft.at,
+            actor=printable(draft.actor[:ACTOR_MAX]),
+            action=printable(draft.action[:ACTION_MAX]),
+            subject_kind=printable(draft.subject_kind[:SUBJECT_KIND_MAX]),
+            subject_id=clip(draft.subject_id, SUBJECT_ID_MAX),
+            detail=plain_detail(draft.detail),
+            client_address=clip(draft.client_address, ADDRESS_MAX),
+            user_agent=clip(draft.user_agent, USER_AGENT_MAX),
+            prev_hash=prev_hash,
+            hash="",
+        )
+        entry = replace(entry, hash=entry_hash(prev_hash, entry))
+        entries.append(entry)
+        prev_hash = entry.hash
+    return entries
 
 
 def verify(

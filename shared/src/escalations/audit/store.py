@@ -3,13 +3,14 @@
 ``append`` runs in the caller's transaction: it takes a transaction-scoped advisory lock so
 appenders queue, reads the last entry, and inserts the next one chained to it; numbers come
 from that read, not a sequence, so a rolled-back append leaves no gap (docs/contract/audit.md).
+``append_many`` does the same for several entries under one lock.
 """
 
 from __future__ import annotations
 
 import getpass
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,13 +18,17 @@ from sqlalchemy import ColumnElement, RowMapping, Table, and_, insert, or_, sele
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from escalations.audit import chain
-from escalations.audit.chain import GENESIS, Entry
+from escalations.audit.chain import GENESIS, Draft, Entry
 from escalations.db.models_audit import AuditRow
 
 # The advisory lock key of appenders: the bytes of "auditlog" as a signed 64-bit integer.
+# The router takes it too, through asyncpg (``escalations_router.postgres.audit``).
 AUDIT_LOCK = 7022629598041763687
 _T: Table = AuditRow.__table__  # type: ignore[attr-defined]  # SQLModel adds it at class creation
-_LAST = text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+# The last entry, read after taking the lock: its own statement, so that under READ COMMITTED
+# it sees what the previous holder committed.
+LAST_ENTRY = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+_LAST = text(LAST_ENTRY)
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
@@ -52,28 +57,37 @@ async def append(
     at: datetime | None = None,
 ) -> int:
     """Append one entry in the caller's transaction (which must commit soon); return its seq."""
-    if at is not None and at.tzinfo is None:
-        raise ValueError("at: an audit instant needs a time zone")
+    draft = Draft(
+        at=at if at is not None else datetime.now(UTC),
+        actor=actor,
+        action=action,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        detail=detail,
+        client_address=client_address,
+        user_agent=user_agent,
+    )
+    (seq,) = await append_many(connection, [draft])
+    return seq
+
+
+async def append_many(
+    connection: AsyncConnection | AsyncSession, drafts: Sequence[Draft]
+) -> list[int]:
+    """Append ``drafts`` in order in the caller's transaction, under one lock; return their seqs.
+
+    One lock, one read of the last entry and one insert, however many entries: a batch of
+    actions (the router's, say) holds the appenders' queue no longer than one entry would.
+    """
+    if not drafts:
+        return []
     conn = connection if isinstance(connection, AsyncConnection) else await connection.connection()
     await conn.execute(_LOCK, {"key": AUDIT_LOCK})
     last = (await conn.execute(_LAST)).first()
     seq, prev = (1, GENESIS) if last is None else (int(last.seq) + 1, str(last.hash))
-    entry = Entry(
-        seq=seq,
-        at=at if at is not None else datetime.now(UTC),
-        actor=chain.printable(actor[: chain.ACTOR_MAX]),
-        action=chain.printable(action[: chain.ACTION_MAX]),
-        subject_kind=chain.printable(subject_kind[: chain.SUBJECT_KIND_MAX]),
-        subject_id=chain.clip(subject_id, chain.SUBJECT_ID_MAX),
-        detail=chain.plain_detail(detail),
-        client_address=chain.clip(client_address, chain.ADDRESS_MAX),
-        user_agent=chain.clip(user_agent, chain.USER_AGENT_MAX),
-        prev_hash=prev,
-        hash="",
-    )
-    entry = replace(entry, hash=chain.entry_hash(prev, entry))
-    await conn.execute(insert(_T).values(**asdict(entry)))
-    return seq
+    entries = chain.seal(drafts, seq, prev)
+    await conn.execute(insert(_T), [asdict(entry) for entry in entries])
+    return [entry.seq for entry in entries]
 
 
 async def append_now(

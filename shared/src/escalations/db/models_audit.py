@@ -1,6 +1,7 @@
 """The audit log (``audit_log``): an append-only, hash-chained record of actions.
 
-Rows are written only by ``escalations.audit.store.append``, which numbers them without gaps
+Rows are written only by ``escalations.audit.store`` (and, on the router's asyncpg
+connections, ``escalations_router.postgres.audit``), which numbers them without gaps
 and chains each row's hash to the previous one; docs/contract/audit.md describes the format
 and how ``escalations audit verify`` checks it. A trigger (migration 0015) refuses UPDATE,
 DELETE and TRUNCATE.

@@ -3,7 +3,8 @@
 Each firing alert becomes an escalation whose ``external_id`` is the alert's fingerprint;
 Alertmanager repeats firing alerts, so an alert already accepted is not published again.
 Each resolved alert becomes a resolve request by the system actor ``system:<source>``
-(see docs/contract/http-api.md). Labels choose the policy area and region (settings
+(see docs/contract/http-api.md), published and audited once per firing episode
+(``commands``). Labels choose the policy area and region (settings
 ``INTAKE_ALERTMANAGER_*``). Each alert stands alone (``alertmanager_payload``):
 one invalid alert is refused in the answer, the rest of its group is accepted
 (docs/integrations.md).
@@ -13,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.openapi.models import Example
 from pydantic import BaseModel, Field
 
@@ -26,7 +28,8 @@ from escalations_intake.auth.guard import Writer
 from escalations_intake.auth.people import source_only
 from escalations_intake.commands.create import CreateEscalation
 from escalations_intake.commands.publish import Publisher
-from escalations_intake.http.deps import CreateDep, PublisherDep, SettingsDep
+from escalations_intake.db.idempotency import IdempotencyStore
+from escalations_intake.http.deps import CreateDep, IdempotencyDep, PublisherDep, SettingsDep
 from escalations_intake.http.idempotent import json_response
 from escalations_intake.http.problems import problem_response
 from escalations_intake.integrations.alertmanager_payload import (
@@ -37,6 +40,7 @@ from escalations_intake.integrations.alertmanager_payload import (
     read_alerts,
     to_escalation,
 )
+from escalations_intake.integrations.commands import once, publish_audited, resolve_key
 from escalations_intake.openapi.errors import errors
 from escalations_intake.openapi.samples import ALERTMANAGER_SAMPLE
 from escalations_intake.settings import IntakeSettings
@@ -44,6 +48,8 @@ from escalations_intake.settings import IntakeSettings
 __all__ = ["AlertmanagerAlert", "AlertmanagerWebhook", "router", "system_actor", "to_escalation"]
 
 router = APIRouter(prefix="/v1/integrations", tags=["integrations"])
+PATH = "/v1/integrations/alertmanager"
+VIA = "alertmanager"  # the audit entries' ``via``
 log = logging.getLogger(__name__)
 
 
@@ -80,18 +86,29 @@ class AlertmanagerAccepted(BaseModel):
     alerts: list[AlertOutcome] = Field(description="One entry per alert, in order")
 
 
-async def _one(
-    create: CreateEscalation,
-    publisher: Publisher,
-    settings: IntakeSettings,
-    principal: Principal,
-    alert: AlertmanagerAlert,
-    hook: AlertmanagerWebhook,
-) -> AlertOutcome:
-    if alert.status == "resolved":
-        if Scope.ACT not in principal.scopes:
-            return _refused(Refused(alert.fingerprint, _NO_ACT.format(principal.source)))
-        esc_id = await create.command_target(principal.source, alert.fingerprint)
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every alert of one webhook request is handled with."""
+
+    request: Request
+    principal: Principal
+    create: CreateEscalation
+    publisher: Publisher
+    store: IdempotencyStore
+    settings: IntakeSettings
+
+
+async def _resolve(at: _Context, alert: AlertmanagerAlert) -> AlertOutcome:
+    """Publish and audit the resolve of a resolved alert, once per firing episode."""
+    principal = at.principal
+    if Scope.ACT not in principal.scopes:
+        return _refused(Refused(alert.fingerprint, _NO_ACT.format(principal.source)))
+
+    # The escalation the resolve is for is part of its key: after a re-fire, the same
+    # alert (same fingerprint and ``startsAt`` in a replayed group) resolves the new one.
+    esc_id = await at.create.command_target(principal.source, alert.fingerprint)
+
+    async def run(event_id: str) -> str:
         name = alert.labels.get("alertname", "alert")
         payload = ResolveRequested(
             escalation_id=esc_id,
@@ -101,8 +118,18 @@ async def _one(
             source=principal.source,
             requested_at=datetime.now(UTC),
         )
-        await publisher.publish(payload, esc_id)
-        return AlertOutcome(fingerprint=alert.fingerprint, id=esc_id, action="resolve_requested")
+        await publish_audited(at.request, principal, at.publisher, payload, VIA, event_id)
+        return esc_id
+
+    key = resolve_key(esc_id, alert.fingerprint, alert.startsAt)
+    await once(at.store, principal, key, PATH, run)
+    return AlertOutcome(fingerprint=alert.fingerprint, id=esc_id, action="resolve_requested")
+
+
+async def _one(at: _Context, alert: AlertmanagerAlert, hook: AlertmanagerWebhook) -> AlertOutcome:
+    if alert.status == "resolved":
+        return await _resolve(at, alert)
+    create, principal, settings = at.create, at.principal, at.settings
     escalation = to_escalation(alert, hook, settings)
     placed = await create.place(principal.source, alert.fingerprint)
     if create.is_repeat(placed):
@@ -144,9 +171,11 @@ _EXAMPLES = {"alertmanager": Example(summary="A firing alert group", value=ALERT
 )
 async def alertmanager(
     hook: Annotated[AlertmanagerWebhook, Body(openapi_examples=_EXAMPLES)],
+    request: Request,
     principal: Writer,
     create: CreateDep,
     publisher: PublisherDep,
+    store: IdempotencyDep,
     settings: SettingsDep,
 ) -> Response:
     """Accept an Alertmanager webhook (version 4): firing alerts become escalations, resolved
@@ -157,6 +186,8 @@ async def alertmanager(
     `refused` in the answer (with `detail`) and the others are accepted (`202`, status
     `partial`). Only a group none of whose alerts could be accepted is refused: `422`, or
     `403` when resolved alerts need the `escalations:act` scope. Bodies up to 4 MiB.
+    A resolved alert already accepted (same fingerprint and `startsAt`, e.g. a retried
+    group) is answered `resolve_requested` again without publishing anything.
     """
     source_only(principal, "the Alertmanager integration")
     if hook.truncatedAlerts:
@@ -166,10 +197,12 @@ async def alertmanager(
             hook.groupKey[:200],
         )
 
+    context = _Context(request, principal, create, publisher, store, settings)
+
     async def outcome(alert: AlertmanagerAlert | Refused) -> AlertOutcome:
         if isinstance(alert, Refused):
             return _refused(alert)
-        return await _one(create, publisher, settings, principal, alert, hook)
+        return await _one(context, alert, hook)
 
     outcomes = list(await asyncio.gather(*(outcome(a) for a in read_alerts(hook.alerts))))
     refused = sum(o.action == "refused" for o in outcomes)

@@ -5,9 +5,10 @@ Stock PagerDuty clients (the ``pagerduty`` and ``pdpyras`` SDKs, Alertmanager's
 URL at the intake and use an API key as ``routing_key`` (a Bearer header, when sent, wins).
 ``trigger`` creates an escalation with ``dedup_key`` as ``external_id`` (a dedup key over
 200 characters is hashed); ``acknowledge`` and ``resolve`` become commands by the system
-actor ``system:<source>``. Answers are PagerDuty's: ``202`` with ``status``, ``message``
-and ``dedup_key``; every error is ``{"status", "message", "errors": [...]}`` as PagerDuty
-documents it (``http.problems.pagerduty_error``; docs/integrations.md).
+actor ``system:<source>``, each audited once the broker has it (``commands``). Answers
+are PagerDuty's: ``202`` with ``status``, ``message`` and ``dedup_key``; every error is
+``{"status", "message", "errors": [...]}`` as PagerDuty documents it
+(``http.problems.pagerduty_error``; docs/integrations.md).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from escalations_intake.commands.create import CreateEscalation
 from escalations_intake.commands.publish import Publisher
 from escalations_intake.http.deps import CreateDep, PublisherDep, SettingsDep
 from escalations_intake.integrations.alertmanager import system_actor
+from escalations_intake.integrations.commands import publish_audited
 from escalations_intake.integrations.pagerduty_event import (
     PagerDutyEvent,
     external_id,
@@ -38,6 +40,7 @@ from escalations_intake.openapi.samples import PAGERDUTY_SAMPLE
 PATH = "/v1/integrations/pagerduty"
 ENQUEUE_PATH = "/v2/enqueue"
 router = APIRouter(tags=["integrations"])
+VIA = "pagerduty"  # the audit entries' ``via``
 REFIRED = "Event processed: a new escalation follows the resolved one"
 
 
@@ -87,15 +90,21 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 async def _command(
+    request: Request,
     create: CreateEscalation,
     publisher: Publisher,
     principal: Principal,
     event: PagerDutyEvent,
     dedup: str,
 ) -> str:
+    """Publish and audit an acknowledge or resolve event.
+
+    PagerDuty events carry no id of their own: a retried event cannot be told from a new
+    one, so each accepted event is published and audited (docs/contract/audit.md).
+    """
     esc_id = await create.command_target(principal.source, external_id(dedup))
     actor, now = system_actor(principal.source), datetime.now(UTC)
-    payload: BaseModel
+    payload: AcknowledgeRequested | ResolveRequested
     if event.event_action == "acknowledge":
         payload = AcknowledgeRequested(
             escalation_id=esc_id, by=actor, source=principal.source, requested_at=now
@@ -109,7 +118,7 @@ async def _command(
             source=principal.source,
             requested_at=now,
         )
-    await publisher.publish(payload, esc_id)
+    await publish_audited(request, principal, publisher, payload, VIA)
     return esc_id
 
 
@@ -152,7 +161,8 @@ async def pagerduty(
     dedup = event.dedup_key or uuid.uuid4().hex
     if event.event_action != "trigger":
         return PagerDutyAccepted(
-            dedup_key=dedup, id=await _command(create, publisher, principal, event, dedup)
+            dedup_key=dedup,
+            id=await _command(request, create, publisher, principal, event, dedup),
         )
     placed = await create.place(principal.source, external_id(dedup))
     if create.is_repeat(placed):

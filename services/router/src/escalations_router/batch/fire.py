@@ -2,7 +2,8 @@
 
 Both the batch (after applying an event) and the timer sweep (``sweep``) do this: advance
 the clock (``domain.timers.advance``), mark the escalation and clock to be written back,
-append the history and the outgoing events, and keep the outcome to observe once committed.
+append the history, the outgoing events and the audit entries of what the router did by
+itself (``domain.own_actions``), and keep the outcome to observe once committed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from escalations_router.domain.outcome import Outcome
+from escalations_router.domain.own_actions import own_actions
 from escalations_router.domain.records import Clock, Escalation
 from escalations_router.domain.rise import Clockwork
 from escalations_router.domain.timers import advance
@@ -44,7 +46,10 @@ def fire(
     ``outcome`` is what the event ``event_id`` did to the escalation just before; the
     clock's changes and events follow its own.
     """
+    from_level = row.level
     timed = advance(row, clock, works, now)
+    if timed.events:  # the router's own actions go to the audit log with the change
+        ledger.writes.audit.extend(own_actions(row.id, from_level, timed.events, now))
     if outcome is None:
         outcome = timed
     else:

@@ -16,10 +16,12 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter
 
+from escalations.audit.chain import Draft
 from escalations.contracts.fast import new_event_id, raw_envelope
 from escalations.contracts.registry import EVENT_TYPE_OF, EVENT_TYPES
 from escalations_router.domain.outcome import Change, Event, Payload
 from escalations_router.domain.records import CLOCK_FIELDS, ESCALATION_FIELDS, Clock, Escalation
+from escalations_router.postgres import audit
 from escalations_router.postgres.db import Connection, as_json
 
 # The consumer name in ``processed_events``, and the source of the router's events.
@@ -119,6 +121,8 @@ class Writes:
     people: list[dict[str, object]] = field(default_factory=list)
     changed: dict[str, Escalation] = field(default_factory=dict)
     changed_clocks: dict[str, Clock] = field(default_factory=dict)
+    # The router's own actions for the audit log (``batch.fire``), appended after the rest.
+    audit: list[Draft] = field(default_factory=list)
 
     def record(
         self, escalation_id: str, changes: Iterable[Change], event_id: str | None, now: datetime
@@ -183,7 +187,18 @@ class Writes:
         self.processed.append({"consumer": CONSUMER, "event_id": event_id, "processed_at": now})
 
     async def flush(self, connection: Connection) -> dict[str, int]:
-        """Write everything collected, in one statement; return the outbox ids by event id."""
+        """Write everything collected; return the outbox ids by event id.
+
+        The rows go in one statement; the audit entries, if any, after it, so the audit
+        log's lock is taken last and held only until the commit (``postgres.audit``).
+        """
+        ids = await self._write_rows(connection)
+        if self.audit:
+            await audit.append_many(connection, self.audit)
+        return ids
+
+    async def _write_rows(self, connection: Connection) -> dict[str, int]:
+        """Write every row collected, in one statement; return the outbox ids by event id."""
         # Records go as they are: orjson writes a dataclass as an object of its fields.
         tables = (
             self.escalations,
