@@ -1,7 +1,10 @@
 """Response schemas of the read API, built from the router's rows.
 
-The module's path is part of the published OpenAPI document: ``Reason`` shares its name with
-a shared model, so the document names it ``escalations_intake__views__Reason``.
+Every read of an escalation goes through ``to_view``, which hides the content of a
+sensitive one until a person reveals it (``redaction``; docs/contract/http-api.md,
+"Sensitive content and reveal"). The module's path is part of the published OpenAPI
+document: ``Reason`` shares its name with a shared model, so the document names it
+``escalations_intake__views__Reason``.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from escalations.contracts.events import Deadlines, Status
-from escalations.core.escalation import EscalationIn, Tier
+from escalations.core.escalation import EscalationIn, HttpUrl, Tier
+from escalations.core.sensitivity import stored_sensitive
 from escalations.db.models import EscalationRow, HistoryRow
+from escalations_intake.redaction import redact_reason, redact_request
 
 
 class Accepted(BaseModel):
@@ -56,11 +61,43 @@ class HistoryEntry(BaseModel):
     reason: str | None = None
 
 
+class ContentRefView(BaseModel):
+    """A piece of content the escalation is about; its id and URL hidden while redacted."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: str = Field(description="Kind of content, e.g. `pin`, `board`, `account`, `comment`")
+    id: str | None = Field(
+        None, description="Id of the content on the platform; null while `redacted` is true"
+    )
+    url: HttpUrl | None = Field(
+        None, description="Link to it, if the source sent one; null while `redacted` is true"
+    )
+
+
 class EscalationView(EscalationIn):
     """Current state of an escalation, with the request fields (docs/contract/http-api.md)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
+    # A view's references may hide their id and URL, which a request's must carry.
+    content_refs: list[ContentRefView] = Field(  # type: ignore[assignment]
+        [],
+        description="The content concerned (at most 100). While `redacted` is true each keeps "
+        "only its `kind`: `id` and `url` are null, and the count stays",
+    )
+    sensitive: bool = Field(
+        description="Whether the content is sensitive: a sensitive policy area (`child_safety`, "
+        "`ncii`, `graphic_violence`, `self_harm`, `violent_extremism`, "
+        "`human_exploitation`) or the `graphic` signal"
+    )
+    redacted: bool = Field(
+        description="Whether this answer hides the content: true for every read of a sensitive "
+        "escalation. Then `description` is null, `content_refs` keep only their `kind`, and "
+        "any URL in the other text (and in the history's reasons) reads `[url]`. A person sees "
+        "it all through `POST /v1/escalations/{id}/reveal`, which counts toward their graphic "
+        "exposure"
+    )
     id: str
     status: Status
     source: str
@@ -91,10 +128,20 @@ class EscalationPage(BaseModel):
     next_cursor: str | None = None
 
 
-def to_view(row: EscalationRow, history: list[HistoryRow]) -> EscalationView:
-    """Build the public view of a stored escalation."""
+def to_view(
+    row: EscalationRow, history: list[HistoryRow], *, revealed: bool = False
+) -> EscalationView:
+    """Build the public view of a stored escalation, its content hidden if it is sensitive.
+
+    ``revealed``: a person's reveal, which alone shows a sensitive escalation's content.
+    """
+    sensitive = stored_sensitive(row.policy_area, row.request)
+    redacted = sensitive and not revealed
+    request = redact_request(row.request) if redacted else row.request
     return EscalationView(
-        **row.request,
+        **request,
+        sensitive=sensitive,
+        redacted=redacted,
         id=row.id,
         status=Status(row.status),
         source=row.source,
@@ -117,7 +164,7 @@ def to_view(row: EscalationRow, history: list[HistoryRow]) -> EscalationView:
                 action=h.action,
                 from_status=h.from_status,
                 to_status=h.to_status,
-                reason=h.reason,
+                reason=redact_reason(h.reason) if redacted else h.reason,
             )
             for h in history
         ],

@@ -126,6 +126,17 @@ class ReassignRequested(BaseModel):
     requested_at: datetime
 
 
+class RevealRequested(BaseModel):
+    """A person saw a sensitive escalation's content: it counts toward their exposure."""
+
+    model_config = _STRICT
+
+    escalation_id: str
+    by: PersonId
+    source: str
+    requested_at: datetime
+
+
 class OverrideRequested(BaseModel):
     """Someone asked that a person cover a team's primary rotation in a window."""
 

@@ -20,6 +20,7 @@ from escalations.contracts.events import (
     OverrideRequested,
     ReassignRequested,
     ResolveRequested,
+    RevealRequested,
     SlaBreached,
     SlaWarning,
     TierRaised,
@@ -32,6 +33,7 @@ EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
     "escalation.acknowledge_requested": (topics.INTAKE, AcknowledgeRequested),
     "escalation.resolve_requested": (topics.INTAKE, ResolveRequested),
     "escalation.reassign_requested": (topics.INTAKE, ReassignRequested),
+    "escalation.reveal_requested": (topics.INTAKE, RevealRequested),
     # Schedule commands: keyed by team id (overrides) or person id (time off).
     "schedule.override_requested": (topics.INTAKE, OverrideRequested),
     "schedule.time_off_requested": (topics.INTAKE, TimeOffRequested),

@@ -182,3 +182,5 @@ FIELD_DOCS["SimulationAnswer"] = {
     **FIELD_DOCS["Simulation"],
     "state": "The live state it used: candidates' load, overrides and time off",
 }
+# ``POST /v1/escalations/{id}/reveal`` answers the escalation's view, revealed.
+FIELD_DOCS["RevealedView"] = FIELD_DOCS["EscalationView"]

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from escalations.contracts.events import AcknowledgeRequested
 from escalations.contracts.ids import NAMESPACE
+from escalations.core.sensitivity import stored_sensitive
 from escalations.db.models import EscalationRow
 from escalations.links import AckClaim, LinkError, verify_ack_token
 from escalations_intake.db import Sessions
@@ -25,6 +26,7 @@ from escalations_intake.http.audit import audit_anonymous
 from escalations_intake.http.deps import PublisherDep, SessionsDep, SettingsDep
 from escalations_intake.http.idempotent import json_response
 from escalations_intake.http.problems import PROBLEM_JSON, problem_response
+from escalations_intake.redaction import without_urls
 
 router = APIRouter(prefix="/v1/ack", tags=["acknowledge links"])
 SOURCE = "ack-link"
@@ -88,8 +90,11 @@ async def confirm_page(
     row = await _row(sessions, claim.escalation_id)
     if row is None:
         return _page("Not found", "<p>This escalation does not exist (yet).</p>", 404)
+    # A sensitive title shows no URL, as in its notifications (docs/contract/guarantees.md).
+    sensitive = stored_sensitive(row.policy_area, row.request)
+    title = without_urls(row.title) if sensitive else row.title
     facts = (
-        f"<p><strong>{html.escape(row.title)}</strong></p>"
+        f"<p><strong>{html.escape(title)}</strong></p>"
         f"<p>Tier {html.escape(row.tier)}, status {html.escape(row.status)}.</p>"
         f"<p>Acknowledge as <strong>{html.escape(claim.person)}</strong>? "
         f"The link is valid until {claim.expires_at:%Y-%m-%d %H:%M} UTC.</p>"

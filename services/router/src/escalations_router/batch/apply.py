@@ -22,6 +22,7 @@ from escalations.contracts.events import (
     OverrideRequested,
     ReassignRequested,
     ResolveRequested,
+    RevealRequested,
     TimeOffRequested,
 )
 from escalations.core.escalation import Tier
@@ -30,7 +31,7 @@ from escalations_router.batch.dead_letters import park
 from escalations_router.batch.decode import SCHEDULE_COMMANDS, Parsed
 from escalations_router.batch.fire import Ledger, fire
 from escalations_router.batch.unit_of_work import UnitOfWork
-from escalations_router.domain import refire, schedule
+from escalations_router.domain import refire, reveal, schedule
 from escalations_router.domain.core_decider import BoundDecider
 from escalations_router.domain.outcome import Outcome
 from escalations_router.domain.records import Clock, Escalation
@@ -51,6 +52,7 @@ COMMANDS: dict[type[BaseModel], Handler] = {
     AcknowledgeRequested: on_acknowledge,
     ResolveRequested: on_resolve,
     ReassignRequested: on_reassign,
+    RevealRequested: reveal.on_reveal,
 }
 
 
@@ -97,6 +99,8 @@ def people_in_play(
             people.add(row.owner)
         if isinstance(payload, ReassignRequested):
             people.add(payload.to)
+        elif isinstance(payload, RevealRequested) and decider.knows_person(payload.by):
+            people.add(payload.by)  # a reveal counts toward their exposure
     return people
 
 
@@ -169,6 +173,10 @@ def _escalation(batch: Batch, item: Parsed) -> None:
         return
     if outcome.row is None:
         return
+    if isinstance(payload, RevealRequested):
+        seen_at = reveal.exposure(outcome, payload, batch.now)
+        if seen_at is not None:
+            batch.decider.book.exposed(payload.by, seen_at)
     new = row is None
     row = outcome.row
     batch.rows[esc_id] = row

@@ -39,6 +39,19 @@ class LoadBook:
         self.changed.add(person)
         self.assigned_now[person] += 1
 
+    def exposed(self, person: str, at: datetime) -> None:
+        """Record that ``person`` saw sensitive content at ``at`` (a reveal): one more stamp.
+
+        It counts against the wellbeing cap like a graphic assignment, without being one.
+        """
+        known = self.history.get(person, PersonHistory())
+        self.history[person] = PersonHistory(
+            last_assigned_at=known.last_assigned_at,
+            open_count=known.open_count,
+            graphic_at=(*known.graphic_at, at)[-MAX_STAMPS:],
+        )
+        self.changed.add(person)
+
     def closed(self, person: str | None) -> None:
         """Record that one of ``person``'s open escalations was resolved or taken away."""
         if person is None:
