@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from escalations.db.migrate import upgrade
@@ -51,3 +53,23 @@ async def query(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
         return list(await conn.fetch(sql, *args))
     finally:
         await conn.close()
+
+
+READ_ACT = ("escalations:read", "escalations:act")
+
+
+def person_token(
+    base_url: str, admin_key: str, person: str, scopes: tuple[str, ...] = READ_ACT
+) -> str:
+    """Create a personal token of ``person`` with the admin key; return the token.
+
+    People act as themselves (docs/contract/access.md): a test that acts as a person uses
+    that person's token, never a source key naming them in ``by``.
+    """
+    expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    body = {"description": "test", "scopes": list(scopes), "expires_at": expires}
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=15) as admin:
+        created = admin.post(f"/v1/people/{person}/tokens", json=body)
+    assert 201 == created.status_code, created.text
+    return str(created.json()["token"])

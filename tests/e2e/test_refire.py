@@ -17,6 +17,7 @@ from escalations_intake.auth.api_keys import Scope
 from escalations_intake.openapi.samples import ALERTMANAGER_SAMPLE, PAGERDUTY_SAMPLE
 from tests.e2e.conftest import Live, wait_for
 from tests.e2e.intake.helpers import create_key
+from tests.support import person_token
 
 pytestmark = pytest.mark.e2e
 MONITORING = frozenset({Scope.WRITE, Scope.ACT, Scope.READ})
@@ -46,8 +47,8 @@ def _status(live: Live, esc_id: str, status: str, key: str | None = None) -> dic
 
 def _resolve_by_owner(live: Live, esc_id: str) -> None:
     owner = wait_for(lambda: _state(live, esc_id), what="assignment")["owner"]
-    with live.client() as client:
-        body = {"by": owner, "resolution": "actioned", "note": "done"}
+    with live.client(person_token(live.base_url, live.admin_key, owner)) as client:
+        body = {"resolution": "actioned", "note": "done"}
         assert 202 == client.post(f"/v1/escalations/{esc_id}/resolve", json=body).status_code
     _status(live, esc_id, "resolved")
 

@@ -73,12 +73,8 @@ def test_keys_are_per_source_and_per_endpoint_body(intake: Intake) -> None:
     headers = {"Idempotency-Key": f"shared-{uuid.uuid4()}"}
     with intake.client() as client:
         created = client.post("/v1/escalations", json=ESCALATION, headers=headers)
-        acked = client.post(
-            f"/v1/escalations/{row.id}/acknowledge", json={"by": "sean"}, headers=headers
-        )
-        acked_again = client.post(
-            f"/v1/escalations/{row.id}/acknowledge", json={"by": "sean"}, headers=headers
-        )
+        acked = client.post(f"/v1/escalations/{row.id}/acknowledge", json={}, headers=headers)
+        acked_again = client.post(f"/v1/escalations/{row.id}/acknowledge", json={}, headers=headers)
     assert 202 == created.status_code
     # Same key, different path and body: a different request, so 422, not a replay.
     assert "Idempotency-Key" in problem(acked, 422)["detail"]
@@ -91,15 +87,11 @@ def test_failed_request_releases_the_key(intake: Intake) -> None:
     headers = {"Idempotency-Key": str(uuid.uuid4())}
     with intake.client() as client:
         problem(
-            client.post(
-                f"/v1/escalations/{missing}/acknowledge", json={"by": "sean"}, headers=headers
-            ),
+            client.post(f"/v1/escalations/{missing}/acknowledge", json={}, headers=headers),
             404,
         )
         insert(intake.database_url, escalation_row(id=missing))
-        retried = client.post(
-            f"/v1/escalations/{missing}/acknowledge", json={"by": "sean"}, headers=headers
-        )
+        retried = client.post(f"/v1/escalations/{missing}/acknowledge", json={}, headers=headers)
     assert 202 == retried.status_code, retried.text
 
 

@@ -260,6 +260,17 @@ def test_need_to_know(
     assert expected == can_see(cfg, roles, policy_area=policy_area, team="t", paged=paged)
 
 
+def test_the_owner_sees_a_restricted_escalation_handed_outside_the_team() -> None:
+    """A lead may reassign a restricted escalation to another team's person: they see it."""
+    cfg = small()
+    roles = roles_of(cfg, "eve")
+    seen = {
+        owner: can_see(cfg, roles, policy_area="child_safety", team="t", paged=(), owner=owner)
+        for owner in ("eve", "hal", None)
+    }
+    assert seen == {"eve": True, "hal": False, None: False}
+
+
 @pytest.mark.parametrize(
     ("who", "action", "person", "expected"),
     [

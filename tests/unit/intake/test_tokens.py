@@ -73,15 +73,15 @@ def test_a_person_acts_as_themselves_and_a_source_as_system() -> None:
 @pytest.mark.parametrize(
     ("principal", "by", "expected"),
     [
-        (KEY, "lee", "lee"),  # a source names the person, as before
-        (KEY, None, 422),  # ... and must name one
+        (KEY, None, "system:legal"),  # a source key acts as its system
+        (KEY, "lee", 403),  # ... and never names a person
         (ANA, None, "ana"),  # a person may leave ``by`` out
         (ANA, "ana", "ana"),  # ... or name themselves (existing clients)
         (ANA, "lee", 403),  # ... never anyone else
     ],
 )
 def test_who_an_action_is_by(principal: Principal, by: str | None, expected: object) -> None:
-    """A person acts only as themselves; a source key acts as the ``by`` it names."""
+    """A person acts only as themselves; a source key only as ``system:<source>``."""
     assert expected == _status(acting_as, principal, by)
 
 

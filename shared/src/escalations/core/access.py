@@ -156,14 +156,16 @@ def can_see(
     policy_area: str,
     team: str | None,
     paged: Iterable[str],
+    owner: str | None = None,
 ) -> bool:
     """Return whether the person may see an escalation (need-to-know).
 
     An escalation in a restricted policy area is visible only to the owning team (its
-    responders and leads), the people its escalation policy paged (``paged``), and admins.
+    responders and leads), the people its escalation policy paged (``paged``), its owner
+    (a lead may hand it to someone outside the team), and admins.
     """
     if not is_restricted(config, policy_area) or roles.admin:
         return True
     if team is not None and (team in roles.teams or team in roles.leads):
         return True
-    return roles.person in paged
+    return roles.person == owner or roles.person in paged

@@ -36,6 +36,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", "/v1/escalations", Action.ESCALATIONS_CREATE, "none"),
     Endpoint("GET", "/v1/escalations", Action.ESCALATIONS_READ, "none"),
     Endpoint("GET", _E, Action.ESCALATIONS_READ, "escalation"),
+    Endpoint("POST", f"{_E}/reveal", Action.ESCALATIONS_READ, "escalation"),
     Endpoint("POST", f"{_E}/acknowledge", Action.ESCALATIONS_ACT, "escalation"),
     Endpoint("POST", f"{_E}/resolve", Action.ESCALATIONS_ACT, "escalation"),
     Endpoint("POST", f"{_E}/reassign", Action.ESCALATIONS_REASSIGN, "escalation"),

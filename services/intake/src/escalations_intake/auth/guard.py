@@ -3,7 +3,9 @@
 Routes declare the scope they need with the ``Writer``, ``Reader``, ``Actor`` and
 ``Scheduler`` aliases (``Caller`` needs none); the key store, the rate limiter and the
 session port they use come in as one ``Guard``. A request's ``Authorization: Bearer``
-(a source's API key or a person's token) is asked first, then its session, if any.
+(a source's API key or a person's token) is asked first, then its session, if any. For a
+person, the roles and need-to-know of docs/contract/access.md are then enforced
+(``auth.access.enforce``): every route that declares one of these aliases is checked.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 
 from escalations.core.access import roles_of
 from escalations.core.config import Config
+from escalations_intake.auth.access import enforce
 from escalations_intake.auth.api_keys import KeyStore
 from escalations_intake.auth.principal import Principal, Scope
 from escalations_intake.auth.rate_limit import TokenBuckets, retry_after
@@ -155,9 +158,14 @@ class KeyAuth(HTTPBearer):
         self.scope = scope
 
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]  # answers the principal, not the credentials
-        """Return the principal of the request (401), holding the scope (403, 429)."""
+        """Return the principal of the request (401), holding the scope (403, 429).
+
+        A person must also be allowed the endpoint by their roles (403) and, on an
+        escalation, be allowed to see it (404, like a missing one).
+        """
         principal = await authenticate(request, _presented(request))
         authorize(request, principal, self.scope)
+        await enforce(request, principal)
         return principal
 
 

@@ -1,13 +1,12 @@
 """People as callers: their principal, whether they are admin, and whom they may act as.
 
 A person acts as themselves: a body ``by`` naming someone else is refused (403), one naming
-them is accepted so existing clients keep working. Sources act exactly as before: ``by``
-says who, and the router decides whether that person may (docs/contract/http-api.md).
+them is accepted so existing clients keep working. A source key acts as ``system:<source>``:
+a ``by`` naming a person is refused (403), and it cannot reassign; the router lets it
+acknowledge and resolve the escalations of its own source (docs/contract/http-api.md).
 """
 
 from __future__ import annotations
-
-from fastapi.exceptions import RequestValidationError
 
 from escalations.contracts.events import PERSON_SOURCE_PREFIX
 from escalations.core.access import Action, allowed_for_person, roles_of
@@ -17,7 +16,8 @@ from escalations_intake.auth.principal import Principal, Scope
 from escalations_intake.http.problems import Problem
 
 EVERY_SCOPE = frozenset(Scope)
-SOURCE_NAMES_BY = "required when acting with a source key (a person's token may leave it out)"
+SOURCE_ACTS_AS_SYSTEM = "a source key acts as system:<source>"
+PEOPLE_SIGN_IN = "a person signs in or uses a personal token"
 
 
 def person_principal(
@@ -45,16 +45,19 @@ def is_admin(principal: Principal, config: Config) -> bool:
 
 
 def acting_as(principal: Principal, by: str | None, field: str = "by") -> str:
-    """Return the person an action is by: the caller if a person, else ``by`` (422 if absent).
+    """Return who an action is by: the caller's person, or ``system:<source>`` for a key.
 
-    Raise 403 when a person names someone else in ``by``.
+    Raise 403 when a person names someone else in ``by``, or a source key names anyone.
     """
     if principal.person is None:
-        if by is None:
-            # A field error like the body's own: the document states the rule in prose.
-            missing = {"type": "missing", "loc": ("body", field), "msg": SOURCE_NAMES_BY}
-            raise RequestValidationError([missing])
-        return by
+        if by is not None:
+            raise Problem(
+                403,
+                "Forbidden",
+                f"{field}: {SOURCE_ACTS_AS_SYSTEM} (here {principal.actor}); {PEOPLE_SIGN_IN}; "
+                f"leave out `{field}` to act as {principal.actor}",
+            )
+        return principal.actor
     if by is not None and by != principal.person:
         raise Problem(
             403,
@@ -63,6 +66,17 @@ def acting_as(principal: Principal, by: str | None, field: str = "by") -> str:
             f"themselves; leave out `{field}` or send '{principal.person}'",
         )
     return principal.person
+
+
+def person_only(principal: Principal, what: str) -> None:
+    """Raise 403 for a source key: ``what`` takes a person (the router refuses a system)."""
+    if principal.person is None:
+        raise Problem(
+            403,
+            "Forbidden",
+            f"{SOURCE_ACTS_AS_SYSTEM} (here {principal.actor}) and only a person may "
+            f"{what}; {PEOPLE_SIGN_IN}",
+        )
 
 
 def may_manage_tokens(principal: Principal, person: str, config: Config) -> None:

@@ -26,6 +26,7 @@ from escalations_intake.resources.calendars import router as calendar_router
 from escalations_intake.resources.escalations import router as escalations_router
 from escalations_intake.resources.feeds import router as feeds_router
 from escalations_intake.resources.oncall import router as oncall_router
+from escalations_intake.resources.reveal import router as reveal_router
 from escalations_intake.resources.schedule_manage import router as schedule_manage_router
 from escalations_intake.resources.schedules import router as schedules_router
 from escalations_intake.resources.simulate import router as simulate_router
@@ -98,6 +99,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     for router in (
         escalations_router,
         act_router,
+        reveal_router,
         schedules_router,
         oncall_router,
         schedule_manage_router,

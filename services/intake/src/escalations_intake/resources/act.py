@@ -1,8 +1,10 @@
 """Act on an escalation: commands the router applies (it stays the single writer).
 
 A person (personal token or session) acts as themselves: ``by`` may be left out, and naming
-anyone else is refused (403). A source key names the person in ``by``, as before
-(``auth.people.acting_as``).
+anyone else is refused (403). A source key acts as ``system:<source>``: naming a person in
+``by`` is refused (403), and it cannot reassign (``auth.people``). Which people may act on
+which escalation is checked by the guard before the route runs (``auth.access``,
+docs/contract/access.md).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from escalations.core.config import Config
 from escalations.core.escalation import NUL_FREE, stripped
 from escalations_intake.auth.api_keys import Principal
 from escalations_intake.auth.guard import Actor
-from escalations_intake.auth.people import acting_as
+from escalations_intake.auth.people import acting_as, person_only
 from escalations_intake.commands.act import CommandAccepted, RequestAction
 from escalations_intake.db.idempotency import IdempotencyStore
 from escalations_intake.http.audit import audited
@@ -48,8 +50,9 @@ PersonId = Annotated[
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 _BY = Field(
     None,
-    description="Who acts. Required with a source's API key; with a personal token or a "
-    "session, leave it out or send that person (anyone else: 403)",
+    description="Who acts; leave it out. With a personal token or a session the request "
+    "acts as that person: send that person or nothing (anyone else: 403). A source's API "
+    "key acts as `system:<source>`: a `by` naming a person is 403",
 )
 
 
@@ -110,8 +113,8 @@ async def _act(
     body: BaseModel,
     payload: BaseModel,
 ) -> Response:
-    # People are not checked here: the router decides, and records a refusal (unknown
-    # person, not on duty) in the escalation's history, where the team sees the attempt.
+    # Roles and need-to-know were checked by the guard (docs/contract/access.md); who is on
+    # duty the router decides, and records a refusal in the history, where the team sees it.
     name = request.url.path.rsplit("/", 1)[-1]
     detail = payload.model_dump(include={"by", "to", "resolution"}, mode="json")
 
@@ -145,8 +148,10 @@ async def acknowledge(
 ) -> Response:
     """Ask the router to acknowledge; it stops the escalation timer.
 
-    The router accepts it from the owner or anyone on duty for the team, and records a
-    refusal in the history otherwise. Needs scope `escalations:act`.
+    The router accepts it from the owner, anyone on duty for the team and the people it
+    paged, and records a refusal in the history otherwise; a source key acts as
+    `system:<source>`, accepted for the escalations of its own source. Needs scope
+    `escalations:act`.
     """
     payload = AcknowledgeRequested(
         escalation_id=escalation_id,
@@ -173,7 +178,11 @@ async def resolve(
     store: IdempotencyDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Ask the router to resolve the escalation. Needs scope `escalations:act`."""
+    """Ask the router to resolve the escalation.
+
+    A source key acts as `system:<source>`, accepted for the escalations of its own source.
+    Needs scope `escalations:act`.
+    """
     payload = ResolveRequested(
         escalation_id=escalation_id,
         by=acting_as(principal, body.by),
@@ -201,7 +210,12 @@ async def reassign(
     store: IdempotencyDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Ask the router to hand the escalation to another person. Needs `escalations:act`."""
+    """Ask the router to hand the escalation to another person.
+
+    A person reassigns (a lead of the team or an admin); a source key is `403`. Needs
+    `escalations:act`.
+    """
+    person_only(principal, "reassign")
     payload = ReassignRequested(
         escalation_id=escalation_id,
         by=acting_as(principal, body.by),

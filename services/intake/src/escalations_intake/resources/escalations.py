@@ -1,4 +1,8 @@
-"""Escalations: create, read and list (the act commands are in ``resources.act``)."""
+"""Escalations: create, read and list (the act commands are in ``resources.act``).
+
+People see what need-to-know lets them (docs/contract/access.md): the guard answers ``404``
+for an escalation hidden from them (``auth.access``), and a list leaves those out in SQL.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from fastapi import APIRouter, Body, Query, Request, Response
 
 from escalations.contracts.events import Status
 from escalations.core.escalation import EscalationIn, Tier
+from escalations_intake.auth.access import loaded_escalation, person_visibility
 from escalations_intake.auth.guard import Reader, Writer
 from escalations_intake.db import cursors
-from escalations_intake.db.escalations import escalation_page, escalation_with_history
+from escalations_intake.db.escalations import escalation_page, escalation_with_history, history_of
 from escalations_intake.http.bodies import as_core
 from escalations_intake.http.deps import CreateDep, IdempotencyDep, SessionsDep
 from escalations_intake.http.idempotent import IdempotencyKey, accept
@@ -65,12 +70,17 @@ async def create(
     responses=errors(*READ_ERRORS, 404),
     summary="Read an escalation",
 )
-async def read(escalation_id: str, _: Reader, sessions: SessionsDep) -> EscalationView:
+async def read(
+    escalation_id: str, _: Reader, request: Request, sessions: SessionsDep
+) -> EscalationView:
     """Return the current state of one escalation with its history and decision record.
 
-    `404` until the router has stored it (normally well under a second after the `202`).
-    Needs scope `escalations:read`.
+    `404` until the router has stored it (normally well under a second after the `202`),
+    and for a person need-to-know hides it from. Needs scope `escalations:read`.
     """
+    row = loaded_escalation(request, escalation_id)
+    if row is not None:
+        return to_view(row, await history_of(sessions, escalation_id))
     found = await escalation_with_history(sessions, escalation_id)
     if found is None:
         raise Problem(404, "Not found", f"no escalation with id '{escalation_id}'")
@@ -84,7 +94,8 @@ async def read(escalation_id: str, _: Reader, sessions: SessionsDep) -> Escalati
     summary="List escalations",
 )
 async def list_escalations(
-    _: Reader,
+    principal: Reader,
+    request: Request,
     sessions: SessionsDep,
     status: Annotated[Status | None, Query(description="Only this status")] = None,
     team: Annotated[Limited | None, Query(description="Only this team id")] = None,
@@ -102,8 +113,10 @@ async def list_escalations(
 ) -> EscalationPage:
     """List escalations newest first, filtered, with cursor pagination.
 
-    Follow `next_cursor` until it is `null`. Needs scope `escalations:read`.
+    Follow `next_cursor` until it is `null`. A person's list leaves out the escalations
+    need-to-know hides from them. Needs scope `escalations:read`.
     """
     filters = {"status": status, "team": team, "tier": priority, "owner": owner}
-    page, next_cursor = await escalation_page(sessions, filters, limit, cursor)
+    seen = person_visibility(request, principal)
+    page, next_cursor = await escalation_page(sessions, filters, limit, cursor, seen)
     return EscalationPage(items=[to_view(r, []) for r in page], next_cursor=next_cursor)
