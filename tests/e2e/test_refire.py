@@ -131,10 +131,16 @@ def test_concurrent_repeats_after_resolve_converge_on_one_id(live: Live) -> None
     assert first["id"] == merged["follows"]
 
 
-def _alert(fingerprint: str, status: str) -> dict[str, Any]:
+REFIRED_AT = "2026-12-07T10:00:00Z"
+
+
+def _alert(fingerprint: str, status: str, starts_at: str | None = None) -> dict[str, Any]:
+    """The sample group with one alert; ``starts_at``: its firing episode (a re-fire's is new)."""
     group = copy.deepcopy(ALERTMANAGER_SAMPLE)
     group["status"] = group["alerts"][0]["status"] = status
     group["alerts"][0]["fingerprint"] = fingerprint
+    if starts_at is not None:
+        group["alerts"][0]["startsAt"] = starts_at
     return group
 
 
@@ -149,7 +155,9 @@ def test_alertmanager_alert_firing_again_opens_a_new_linked_escalation(live: Liv
         wait_for(lambda: _state(live, first["id"], key), what="stored")
         client.post(url, json=_alert(fingerprint, "resolved"))
         _status(live, first["id"], "resolved", key)
-        again = client.post(url, json=_alert(fingerprint, "firing")).json()["alerts"][0]
+        # Alertmanager gives a firing after a resolve a new startsAt: a new episode.
+        refire = _alert(fingerprint, "firing", REFIRED_AT)
+        again = client.post(url, json=refire).json()["alerts"][0]
     assert ("created", "refired", first["id"]) == (
         first["action"],
         again["action"],
@@ -157,7 +165,8 @@ def test_alertmanager_alert_firing_again_opens_a_new_linked_escalation(live: Liv
     )
     _linked(live, first["id"], again["id"], key)
     with live.client(key) as client:
-        closed = client.post(url, json=_alert(fingerprint, "resolved")).json()["alerts"][0]
+        resolved = _alert(fingerprint, "resolved", REFIRED_AT)
+        closed = client.post(url, json=resolved).json()["alerts"][0]
     assert again["id"] == closed["id"]
     _status(live, again["id"], "resolved", key)
 

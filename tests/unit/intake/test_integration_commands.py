@@ -69,7 +69,7 @@ async def test_a_key_runs_once_and_a_replay_answers_its_escalation() -> None:
         runs.append(event_id)
         return "esc-1"
 
-    key = resolve_key("e-1", "fp-1", STARTED)
+    key = resolve_key("fp-1", STARTED)
     assert "esc-1" == await once(_store(keys), PRINCIPAL, key, PATH, run)
     assert "esc-1" == await once(_store(keys), PRINCIPAL, key, PATH, run)
     assert 1 == len(runs)
@@ -87,7 +87,7 @@ async def test_a_failed_run_forgets_the_key_and_the_retry_uses_the_same_event_id
         ids.append(event_id)
         return "esc-2"
 
-    key = resolve_key("e-1", "fp-2", STARTED)
+    key = resolve_key("fp-2", STARTED)
     with pytest.raises(Problem):
         await once(_store(keys), PRINCIPAL, key, PATH, failing)
     assert [key] == keys.released
@@ -120,12 +120,11 @@ async def test_a_run_that_cannot_be_marked_done_is_still_answered(
 
 
 def test_an_episode_key_is_stable_distinct_and_never_a_clients_key() -> None:
-    """Same escalation, fingerprint and start: same key; any other: another key."""
-    key = resolve_key("e-1", "fp-1", STARTED)
-    assert key == resolve_key("e-1", "fp-1", STARTED.astimezone(UTC))
-    assert key != resolve_key("e-1", "fp-1", STARTED + timedelta(hours=1))
-    assert key != resolve_key("e-1", "fp-2", STARTED)
-    assert key != resolve_key("e-2", "fp-1", STARTED)  # the re-fire that followed e-1
+    """Same fingerprint and start: same key; a new start or another alert: another key."""
+    key = resolve_key("fp-1", STARTED)
+    assert key == resolve_key("fp-1", STARTED.astimezone(UTC))
+    assert key != resolve_key("fp-1", STARTED + timedelta(hours=1))
+    assert key != resolve_key("fp-2", STARTED)
     assert len(key) <= 200
     with pytest.raises(Problem):
         check_key(key)  # a space: no Idempotency-Key header can be this key

@@ -104,11 +104,8 @@ async def _resolve(at: _Context, alert: AlertmanagerAlert) -> AlertOutcome:
     if Scope.ACT not in principal.scopes:
         return _refused(Refused(alert.fingerprint, _NO_ACT.format(principal.source)))
 
-    # The escalation the resolve is for is part of its key: after a re-fire, the same
-    # alert (same fingerprint and ``startsAt`` in a replayed group) resolves the new one.
-    esc_id = await at.create.command_target(principal.source, alert.fingerprint)
-
     async def run(event_id: str) -> str:
+        esc_id = await at.create.command_target(principal.source, alert.fingerprint)
         name = alert.labels.get("alertname", "alert")
         payload = ResolveRequested(
             escalation_id=esc_id,
@@ -121,8 +118,8 @@ async def _resolve(at: _Context, alert: AlertmanagerAlert) -> AlertOutcome:
         await publish_audited(at.request, principal, at.publisher, payload, VIA, event_id)
         return esc_id
 
-    key = resolve_key(esc_id, alert.fingerprint, alert.startsAt)
-    await once(at.store, principal, key, PATH, run)
+    key = resolve_key(alert.fingerprint, alert.startsAt)
+    esc_id = await once(at.store, principal, key, PATH, run)
     return AlertOutcome(fingerprint=alert.fingerprint, id=esc_id, action="resolve_requested")
 
 

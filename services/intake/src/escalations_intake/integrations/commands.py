@@ -48,15 +48,15 @@ async def publish_audited(
     )
 
 
-def resolve_key(escalation_id: str, alert_fingerprint: str, starts_at: datetime) -> str:
+def resolve_key(alert_fingerprint: str, starts_at: datetime) -> str:
     """Return the idempotency key of an alert's resolve: one per firing episode.
 
     Alertmanager sends an alert again with the same fingerprint and ``startsAt`` (a retried
-    group, a resend after a restart); a new firing starts at a new instant, and a re-fired
-    alert resolves the escalation that followed the resolved one (``escalation_id``). The key
-    holds a space, which no ``Idempotency-Key`` header may, so it never meets a client's key.
+    group, a resend after a restart); a new firing, a re-fire included, starts at a new
+    instant. The key holds a space, which no ``Idempotency-Key`` header may, so it never
+    meets a client's key.
     """
-    episode = f"{escalation_id}\x1f{alert_fingerprint}\x1f{starts_at.isoformat()}".encode()
+    episode = f"{alert_fingerprint}\x1f{starts_at.isoformat()}".encode()
     return "alertmanager resolve " + hashlib.sha256(episode).hexdigest()
 
 
