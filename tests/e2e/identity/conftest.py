@@ -58,9 +58,11 @@ class SignIn:
         """Return a cookie-keeping client of the intake with no API key (a browser)."""
         return httpx.Client(base_url=self.intake.base_url, timeout=15)
 
-    def through_provider(self, browser: httpx.Client, subject: str) -> httpx.Response:
+    def through_provider(
+        self, browser: httpx.Client, subject: str, params: Mapping[str, str] = {}
+    ) -> httpx.Response:
         """Start a sign-in, submit the provider's form as ``subject``; answer the callback's."""
-        started = browser.get("/v1/auth/sign-in")
+        started = browser.get("/v1/auth/sign-in", params=params)
         assert 302 == started.status_code, started.text
         authorize = started.headers["location"]
         form = httpx.get(authorize, timeout=10)

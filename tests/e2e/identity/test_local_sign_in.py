@@ -14,10 +14,11 @@ pytestmark = pytest.mark.e2e
 
 
 def test_a_local_link_signs_its_person_in_once(sign_in: SignIn) -> None:
-    """The link signs its person in; the same link a second time is refused."""
+    """The link signs its person in and opens the console; used again it is refused."""
     link = sign_in.local_link("sean")
     first = sign_in.browser()
-    assert 303 == first.get(link).status_code
+    answer = first.get(link)
+    assert (303, "/console") == (answer.status_code, answer.headers["location"])
     assert "sean" == first.get("/v1/me").json()["person"]
     again = sign_in.browser().get(link)
     assert (403, True) == (again.status_code, "unknown, used or expired" in again.text)

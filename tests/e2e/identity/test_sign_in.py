@@ -56,6 +56,26 @@ def test_a_person_signs_in_and_acts_as_themselves(sign_in: SignIn) -> None:
     assert {"method": "oidc"} in [e["detail"] for e in entries]
 
 
+@pytest.mark.parametrize(
+    ("asked", "landed"),
+    [
+        ("/console?tier=P0&q=a+b", "/console?tier=P0&q=a+b"),
+        ("/console/escalations/abc", "/console/escalations/abc"),
+        ("https://evil.example/console", "/v1/me"),
+        ("//evil.example/console", "/v1/me"),
+        ("/console//evil.example", "/v1/me"),
+        ("/v1/audit", "/v1/me"),
+    ],
+)
+def test_a_sign_in_returns_to_the_console_page_it_was_asked_for(
+    sign_in: SignIn, asked: str, landed: str
+) -> None:
+    """`next` is followed only to a console page; anything else ends at the default."""
+    subject = sign_in.provider.user("liam@example.com")
+    answer = sign_in.through_provider(sign_in.browser(), subject, {"next": asked})
+    assert (303, landed) == (answer.status_code, answer.headers["location"])
+
+
 def test_a_cookie_write_without_the_csrf_token_is_refused(sign_in: SignIn) -> None:
     """A write signed in by cookie needs X-CSRF-Token equal to the session's token (403)."""
     browser = sign_in.signed_in(sign_in.provider.user("sean@example.com"))

@@ -42,6 +42,14 @@ def _json(*, nullable: bool = False) -> Any:
     return Field(default=None, sa_column=Column(JSONB, nullable=nullable))
 
 
+# The nearest deadline of an open escalation, the acknowledge deadline counting until it is
+# acknowledged, written as Postgres shows it so that the schema check compares it exactly.
+QUEUE_NEAREST = (
+    "LEAST(\nCASE\n    WHEN acknowledged_at IS NULL THEN acknowledge_by\n"
+    "    ELSE NULL::timestamp with time zone\nEND, resolve_by, regulatory_deadline)"
+)
+
+
 class EscalationRow(FastSetMixin, SQLModel, table=True):
     """Current state of one escalation; written only by the router."""
 
@@ -52,6 +60,14 @@ class EscalationRow(FastSetMixin, SQLModel, table=True):
         Index("ix_escalations_team_created", "team", text("created_at DESC")),
         Index("ix_escalations_owner_created", "owner", text("created_at DESC")),
         Index("ix_escalations_tier_created", "tier", text("created_at DESC")),
+        # The console queue's order of open escalations (migration 0018, docs/console.md).
+        Index(
+            "ix_escalations_queue",
+            "tier",
+            text(QUEUE_NEAREST),
+            "id",
+            postgresql_where=text("status <> 'resolved'"),
+        ),
         # One row per incarnation of a key; the intake reads the newest (migration 0009).
         Index(
             "uq_escalations_source_external_generation",

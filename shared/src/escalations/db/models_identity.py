@@ -71,3 +71,5 @@ class SignInGrantRow(SQLModel, table=True):
     code_verifier: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # The console page to return to after an OpenID Connect sign-in (migration 0018).
+    next_path: str | None = Field(default=None, max_length=500)

@@ -43,6 +43,7 @@ class Grant:
     person: str | None
     nonce: str | None
     code_verifier: str | None
+    next_path: str | None = None
 
 
 def digest(secret: str) -> str:
@@ -112,8 +113,12 @@ async def put_grant(
     person: str | None = None,
     nonce: str | None = None,
     code_verifier: str | None = None,
+    next_path: str | None = None,
 ) -> None:
-    """Store a sign-in grant under the hash of ``secret``, usable once until ``now + ttl``."""
+    """Store a sign-in grant under the hash of ``secret``, usable once until ``now + ttl``.
+
+    ``next_path``: the console page to return to after an OpenID Connect sign-in.
+    """
     async with sessions() as session:
         session.add(
             SignInGrantRow(
@@ -122,6 +127,7 @@ async def put_grant(
                 person=person,
                 nonce=nonce,
                 code_verifier=code_verifier,
+                next_path=next_path,
                 created_at=now,
                 expires_at=now + ttl,
             )
@@ -138,7 +144,11 @@ async def take_grant(
         delete(table)
         .where(col(table.id_hash) == digest(secret), col(table.kind) == kind)
         .returning(
-            col(table.person), col(table.nonce), col(table.code_verifier), col(table.expires_at)
+            col(table.person),
+            col(table.nonce),
+            col(table.code_verifier),
+            col(table.next_path),
+            col(table.expires_at),
         )
     )
     async with sessions() as session:
@@ -146,7 +156,7 @@ async def take_grant(
         await session.commit()
     if found is None or found.expires_at <= now:
         return None
-    return Grant(found.person, found.nonce, found.code_verifier)
+    return Grant(found.person, found.nonce, found.code_verifier, found.next_path)
 
 
 async def purge(sessions: Sessions, now: datetime) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from escalations.runtime import settle_memory
-from escalations_intake import bootstrap
+from escalations_intake import bootstrap, console
 from escalations_intake.http import problems
 from escalations_intake.http.body_limit import BodyLimit
 from escalations_intake.http.query import reject_unknown_query
@@ -96,6 +96,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     problems.install(app)
+    console.install(app)  # errors under /console are HTML pages (docs/console.md)
     for router in (
         escalations_router,
         act_router,
@@ -116,6 +117,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.include_router(sign_in.router)
     app.router.routes.append(sign_in.CALLBACK)
     app.include_router(operations.router)
+    app.include_router(console.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

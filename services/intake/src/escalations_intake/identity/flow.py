@@ -26,10 +26,12 @@ from escalations_intake.identity import cookies
 from escalations_intake.identity.claims import Refused, person_of
 from escalations_intake.identity.oidc import OidcClient, ProviderUnavailable, SignInRefused
 from escalations_intake.identity.pages import page
+from escalations_intake.identity.return_to import console_path
 from escalations_intake.settings import IntakeSettings
 
 CALLBACK_PATH = "/v1/auth/callback"
 SIGNED_IN_PATH = "/v1/me"
+LOCAL_SIGNED_IN_PATH = "/console"
 # Time to type a password and answer a second factor at the provider.
 SIGN_IN_WINDOW = timedelta(minutes=10)
 Method = Literal["oidc", "local"]
@@ -86,8 +88,11 @@ class Identity:
             headers={"Retry-After": retry_after(wait)},
         )
 
-    async def begin(self, request: Request) -> Response:
-        """Send the browser to the provider, remembering state, nonce and PKCE verifier."""
+    async def begin(self, request: Request, next_path: str | None = None) -> Response:
+        """Send the browser to the provider, remembering state, nonce and PKCE verifier.
+
+        ``next_path``: the console page to return to (checked by ``return_to.console_path``).
+        """
         if self.oidc is None:
             return _not_configured()
         try:
@@ -102,6 +107,7 @@ class Identity:
             ttl=SIGN_IN_WINDOW,
             nonce=authorization.nonce,
             code_verifier=authorization.code_verifier,
+            next_path=next_path,
         )
         response = RedirectResponse(authorization.url, status_code=302)
         window = int(SIGN_IN_WINDOW.total_seconds())
@@ -138,10 +144,16 @@ class Identity:
             return await self.refuse(request, "invalid_answer", str(exc))
         except Refused as exc:
             return await self.refuse(request, exc.reason, exc.detail, exc.email)
-        return await self.start_session(request, person, "oidc")
+        return await self.start_session(request, person, "oidc", grant.next_path)
 
-    async def start_session(self, request: Request, person: str, method: Method) -> Response:
-        """Store a session and its audit entry, set the cookie, and go to the signed-in page."""
+    async def start_session(
+        self, request: Request, person: str, method: Method, to: str | None = None
+    ) -> Response:
+        """Store a session and its audit entry, set the cookie, and go to ``to``.
+
+        ``to``: a console page checked by ``return_to.console_path``; by default
+        ``/v1/me`` after OpenID Connect and the console after a local link.
+        """
         now = datetime.now(UTC)
         ttl = timedelta(seconds=self.settings.session_ttl_seconds)
         address, agent = client_address(request), request.headers.get("user-agent")
@@ -161,7 +173,8 @@ class Identity:
                 at=now,
             )
             await session.commit()
-        response = RedirectResponse(SIGNED_IN_PATH, status_code=303)
+        default = LOCAL_SIGNED_IN_PATH if method == "local" else SIGNED_IN_PATH
+        response = RedirectResponse(console_path(to) or default, status_code=303)
         secure = self.settings.https
         cookies.set_session(response, cookie, self.settings.session_ttl_seconds, secure=secure)
         cookies.clear_sign_in(response, secure=secure)

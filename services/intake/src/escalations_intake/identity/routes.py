@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,16 +19,18 @@ from starlette.routing import Route
 from escalations.audit.store import append
 from escalations.core.access import roles_of
 from escalations_intake.auth.guard import Caller
-from escalations_intake.db.web_sessions import close_session, find_session
+from escalations_intake.db.web_sessions import WebSession, close_session, find_session
 from escalations_intake.http.deps import ConfigDep
 from escalations_intake.http.problems import Problem
 from escalations_intake.identity import cookies
 from escalations_intake.identity.flow import CALLBACK_PATH, Identity, client_address, session_ref
 from escalations_intake.identity.local import LOCAL_PATH, use_link
+from escalations_intake.identity.return_to import console_path
 from escalations_intake.identity.session_auth import check_csrf, web_session
 from escalations_intake.openapi.errors import READ_ERRORS, errors
 
 router = APIRouter(tags=["sign-in"])
+NextPath = Annotated[str | None, Query(alias="next")]
 LinkToken = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
@@ -39,10 +41,13 @@ def identity_of(request: Request) -> Identity:
 
 
 @router.get("/v1/auth/sign-in", include_in_schema=False)
-async def sign_in(request: Request) -> Response:
-    """Send the browser to the OpenID Connect provider."""
+async def sign_in(request: Request, next_path: NextPath = None) -> Response:
+    """Send the browser to the OpenID Connect provider; ``next``: a console page to return to.
+
+    Any other ``next`` is ignored: the sign-in then ends at the default page.
+    """
     identity = identity_of(request)
-    return identity.over_rate(request) or await identity.begin(request)
+    return identity.over_rate(request) or await identity.begin(request, console_path(next_path))
 
 
 async def callback(request: Request) -> Response:
@@ -76,6 +81,12 @@ async def sign_out(request: Request) -> Response:
     if found is None:  # expired or signed out already: nothing left to end
         return response
     check_csrf(request, found)
+    await end_session(identity, request, found)
+    return response
+
+
+async def end_session(identity: Identity, request: Request, found: WebSession) -> None:
+    """Delete a session and audit the sign-out (the caller checked its CSRF token)."""
     async with identity.sessions() as session:
         await close_session(session, found.id_hash)
         await append(
@@ -89,7 +100,6 @@ async def sign_out(request: Request) -> Response:
             user_agent=request.headers.get("user-agent"),
         )
         await session.commit()
-    return response
 
 
 class Roles(BaseModel):
