@@ -40,7 +40,12 @@ class FeedBody(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     description: Annotated[str, AfterValidator(printable)] | None = Field(
-        None, max_length=200, description="A note to tell feeds apart", examples=["phone"]
+        None,
+        max_length=200,
+        description="A note to tell feeds apart (no control characters)",
+        examples=["phone"],
+        # The document states what `printable` enforces, which says what is wrong.
+        json_schema_extra={"pattern": "^[^\\x00-\\x1f\\x7f]*$"},
     )
 
 
