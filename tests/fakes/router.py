@@ -58,6 +58,7 @@ class FakeUnitOfWork:
         self.processed: set[str] = set()
         self.outbox: list[Queued] = []
         self.history: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []  # ``escalation_updates`` rows, committed
         self.audit: list[Draft] = []  # the router's own actions, committed (``Writes.audit``)
         self.schedule = StoredSchedule()
         self.schedule_commands: list[tuple[str, ScheduleCommand]] = []
@@ -139,6 +140,7 @@ class FakeUnitOfWork:
             )
         self.processed.update(row["event_id"] for row in writes.processed)
         self.history.extend(writes.history)
+        self.updates.extend(writes.updates)
         self.audit.extend(writes.audit)
         self.outbox.extend(
             Queued(row["topic"], row["key"], orjson.loads(envelope))

@@ -129,6 +129,7 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         ("GET", "/v1/escalations"): Recipe(200, query={"limit": "1"}),
         ("GET", e): Recipe(200),
         ("POST", f"{e}/acknowledge"): Recipe(202, {}),
+        ("POST", f"{e}/updates"): Recipe(202, {"audience": "team", "text": "matrix"}),
         ("POST", f"{e}/resolve"): Recipe(202, {"resolution": "actioned", "note": "matrix"}),
         ("POST", f"{e}/reassign"): Recipe(202, {"to": "rae", "reason": "matrix"}),
         ("POST", f"{e}/reveal"): Recipe(200, {}),
@@ -223,14 +224,14 @@ def cases() -> Iterator[Case]:
 
 
 def paged_acknowledge(case: Case, roles: PersonRoles) -> bool:
-    """Whether this is someone the escalation's policy paged acknowledging it.
+    """Whether this is someone the escalation's policy paged acknowledging or posting an update.
 
     docs/contract/access.md ("What each role may do"): someone paged by another team's
-    escalation policy may acknowledge it too, whatever their team.
+    escalation policy may acknowledge it and post updates on it too, whatever their team.
     """
     seed = case.seed
-    is_ack = case.endpoint.path.endswith("/acknowledge")
-    return seed is not None and is_ack and roles.person in seed.paged
+    involved_may = case.endpoint.path.endswith(("/acknowledge", "/updates"))
+    return seed is not None and involved_may and roles.person in seed.paged
 
 
 def visible(roles: PersonRoles, seed: Seed) -> bool:

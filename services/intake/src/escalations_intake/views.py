@@ -15,10 +15,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from escalations.contracts.events import Deadlines, Status
+from escalations.contracts.updates import Audience
 from escalations.core.escalation import EscalationIn, HttpUrl, Tier
 from escalations.core.sensitivity import stored_sensitive
 from escalations.db.models import EscalationRow, HistoryRow
-from escalations_intake.redaction import redact_reason, redact_request
+from escalations.db.models_updates import UpdateRow
+from escalations_intake.redaction import redact_reason, redact_request, without_urls
 
 
 class Accepted(BaseModel):
@@ -59,6 +61,20 @@ class HistoryEntry(BaseModel):
     from_status: Status | None = None
     to_status: Status | None = None
     reason: str | None = None
+
+
+class UpdateView(BaseModel):
+    """A status update posted on the escalation (docs/contract/http-api.md, "Status updates")."""
+
+    id: str = Field(description="The update's id")
+    audience: Audience = Field(
+        description="Who it is for: `team` (a note), `stakeholders` or `requester`"
+    )
+    text: str = Field(
+        description="What it says; while `redacted` is true any URL in it reads `[url]`"
+    )
+    by: str = Field(description="The person who posted it")
+    at: datetime = Field(description="When the router stored it")
 
 
 class ContentRefView(BaseModel):
@@ -114,6 +130,11 @@ class EscalationView(EscalationIn):
         None, description="The escalation the same key opened after this one was resolved"
     )
     history: list[HistoryEntry]
+    updates: list[UpdateView] = Field(
+        [],
+        description="Status updates posted on it, newest first, at most the newest 100; "
+        "always empty in the list (`GET /v1/escalations`): read one escalation for them",
+    )
     assignment: dict[str, Any] | None = Field(
         None, description="Decision record: candidates considered and why each was chosen or not"
     )
@@ -129,11 +150,16 @@ class EscalationPage(BaseModel):
 
 
 def to_view(
-    row: EscalationRow, history: list[HistoryRow], *, revealed: bool = False
+    row: EscalationRow,
+    history: list[HistoryRow],
+    *,
+    revealed: bool = False,
+    updates: list[UpdateRow] | None = None,
 ) -> EscalationView:
     """Build the public view of a stored escalation, its content hidden if it is sensitive.
 
     ``revealed``: a person's reveal, which alone shows a sensitive escalation's content.
+    ``updates``: its status updates, newest first (the list passes none).
     """
     sensitive = stored_sensitive(row.policy_area, row.request)
     redacted = sensitive and not revealed
@@ -167,6 +193,16 @@ def to_view(
                 reason=redact_reason(h.reason) if redacted else h.reason,
             )
             for h in history
+        ],
+        updates=[
+            UpdateView(
+                id=u.id,
+                audience=Audience(u.audience),
+                text=without_urls(u.text) if redacted else u.text,
+                by=u.by,
+                at=u.at,
+            )
+            for u in updates or ()
         ],
         assignment=row.assignment,
         created_at=row.created_at,

@@ -27,6 +27,7 @@ from escalations.contracts.events import (
     TimeOffRequested,
 )
 from escalations.contracts.schedule import OverrideCancelRequested, TimeOffCancelRequested
+from escalations.contracts.updates import UpdatePosted, UpdateRequested
 
 EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
     "escalation.received": (topics.INTAKE, EscalationReceived),
@@ -34,6 +35,7 @@ EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
     "escalation.resolve_requested": (topics.INTAKE, ResolveRequested),
     "escalation.reassign_requested": (topics.INTAKE, ReassignRequested),
     "escalation.reveal_requested": (topics.INTAKE, RevealRequested),
+    "escalation.update_requested": (topics.INTAKE, UpdateRequested),
     # Schedule commands: keyed by team id (overrides) or person id (time off).
     "schedule.override_requested": (topics.INTAKE, OverrideRequested),
     "schedule.time_off_requested": (topics.INTAKE, TimeOffRequested),
@@ -47,6 +49,7 @@ EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
     "escalation.sla_breached": (topics.EVENTS, SlaBreached),
     "escalation.duplicate_merged": (topics.EVENTS, DuplicateMerged),
     "escalation.tier_raised": (topics.EVENTS, TierRaised),
+    "escalation.update_posted": (topics.EVENTS, UpdatePosted),
 }
 EVENT_TYPE_OF: dict[type[BaseModel], str] = {
     model: name for name, (_, model) in EVENT_TYPES.items()

@@ -38,6 +38,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", _E, Action.ESCALATIONS_READ, "escalation"),
     Endpoint("POST", f"{_E}/reveal", Action.ESCALATIONS_READ, "escalation"),
     Endpoint("POST", f"{_E}/acknowledge", Action.ESCALATIONS_ACT, "escalation"),
+    Endpoint("POST", f"{_E}/updates", Action.ESCALATIONS_ACT, "escalation"),
     Endpoint("POST", f"{_E}/resolve", Action.ESCALATIONS_ACT, "escalation"),
     Endpoint("POST", f"{_E}/reassign", Action.ESCALATIONS_REASSIGN, "escalation"),
     Endpoint("GET", "/v1/oncall", Action.SCHEDULES_READ, "none"),

@@ -61,8 +61,8 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
 """Routes that are not a person's role to decide (docs/contract/access.md, "Endpoints")."""
 
 _STATE_ROW = "escalation"
-# The one act the owner and the paged may do off their team (docs/contract/access.md).
-ACKNOWLEDGE = "/{escalation_id}/acknowledge"
+# The acts the owner and the paged may do off their team (docs/contract/access.md).
+INVOLVED_MAY = ("/{escalation_id}/acknowledge", "/{escalation_id}/updates")
 
 
 async def enforce(request: Request, principal: Principal) -> None:
@@ -103,10 +103,10 @@ async def _refusal(
     if endpoint.subject == "escalation":
         esc_id = str(params["escalation_id"])
         row = await _load(request, esc_id)
-        acknowledging = endpoint.path.endswith(ACKNOWLEDGE)
+        involved_may = endpoint.path.endswith(INVOLVED_MAY)
         facts = _facts(row)
         return on_escalation(
-            config, roles, endpoint.action, facts, esc_id, acknowledging=acknowledging
+            config, roles, endpoint.action, facts, esc_id, acknowledging=involved_may
         )
     if endpoint.subject == "team":
         team = str(params["team"])

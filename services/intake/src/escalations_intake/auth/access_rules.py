@@ -106,8 +106,9 @@ def on_escalation(
 ) -> Refusal | None:
     """Decide an action on an escalation: ``404`` if missing or unseen, ``403`` if not allowed.
 
-    ``acknowledging``: its owner and the people it paged may acknowledge it whatever their
-    team, as the router accepts (docs/contract/access.md, "What each role may do").
+    ``acknowledging``: an act its owner and the people it paged may do whatever their team
+    (acknowledge it, as the router accepts, and post an update on it; docs/contract/
+    access.md, "What each role may do").
     """
     if facts is None or not sees(config, roles, facts):
         return not_found(esc_id)

@@ -20,7 +20,7 @@ class CommandAccepted(BaseModel):
     """A command is on its way to the router, which records the outcome in the history."""
 
     id: str = Field(description="The escalation id")
-    command: str = Field(description="`acknowledge`, `resolve` or `reassign`")
+    command: str = Field(description="`acknowledge`, `resolve`, `reassign` or `update`")
     accepted: bool = Field(True, description="Always true: the broker has the command")
 
 

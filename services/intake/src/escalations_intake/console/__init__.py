@@ -19,6 +19,7 @@ from escalations_intake.console import (
     session,
     simulate,
     site,
+    update_actions,
 )
 from escalations_intake.console.errors import install
 
@@ -26,6 +27,7 @@ PAGES = (
     queue.router,
     escalation.router,
     actions.router,
+    update_actions.router,
     session.router,
     simulate.router,
     health.router,

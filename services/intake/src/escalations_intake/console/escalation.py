@@ -2,7 +2,7 @@
 
 Everything the desk needs about one escalation: tier, score and every reason; deadlines
 with countdowns and the regulatory regime; team, owner and level; the matched routing rule
-and the assignment decision record; the history; merged reports and linked re-fires; the
+and the assignment decision record; the history, updates; merged reports and linked re-fires; the
 notifier's deliveries; and the actions the person may do. Its content is the read API's
 (``views.to_view``), so a sensitive escalation stays hidden until the person posts the
 reveal form (``actions.reveal``), which shows it in that one answer only. An escalation the
@@ -35,7 +35,9 @@ from escalations_intake.console.escalation_view import (
 )
 from escalations_intake.console.people import ConsolePerson, Person
 from escalations_intake.console.render import error_page, fragment, page, printable
+from escalations_intake.console.updates_view import AUDIENCES, may_post, updates_view
 from escalations_intake.db import Sessions
+from escalations_intake.db.updates import updates_of
 from escalations_intake.http.deps import SessionsDep
 from escalations_intake.views import to_view
 
@@ -52,7 +54,8 @@ async def _context(
     person: ConsolePerson, sessions: Sessions, found: Loaded, *, revealed: bool
 ) -> dict[str, Any]:
     row = found.row
-    view = to_view(row, found.history, revealed=revealed)
+    updates = await updates_of(sessions, row.id)
+    view = to_view(row, found.history, revealed=revealed, updates=updates)
     config = person.config
     names = {p.id: p.name for p in config.people}
     esc = page_view(
@@ -69,6 +72,9 @@ async def _context(
         "deliveries": deliveries_view(lines),
         "more_deliveries": more,
         "allowed": allowed,
+        "updates": updates_view(view.updates, names),
+        "may_update": may_post(config, person.roles, person.may_act, facts_of(row), row.status),
+        "audiences": AUDIENCES,
         "revealed": revealed,
         "back": path_of(row.id),
     }

@@ -25,6 +25,8 @@ DONE = {
     "acknowledged": "Acknowledge sent: the router applies it in a moment.",
     "resolved": "Resolve sent: the router applies it in a moment.",
     "reassigned": "Reassign sent: the router applies it in a moment.",
+    "updated": "Update sent: the router adds it in a moment.",
+    "noted": "Note sent: the router adds it in a moment.",
 }
 RESOLUTIONS = tuple(r.value for r in Resolution)
 

@@ -31,6 +31,7 @@ from escalations_intake.resources.schedule_manage import router as schedule_mana
 from escalations_intake.resources.schedules import router as schedules_router
 from escalations_intake.resources.simulate import router as simulate_router
 from escalations_intake.resources.tokens import router as tokens_router
+from escalations_intake.resources.updates import router as updates_router
 from escalations_intake.settings import IntakeSettings
 
 DESCRIPTION = """\
@@ -100,6 +101,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     for router in (
         escalations_router,
         act_router,
+        updates_router,
         reveal_router,
         schedules_router,
         oncall_router,

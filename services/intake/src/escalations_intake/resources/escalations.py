@@ -16,6 +16,7 @@ from escalations_intake.auth.access import loaded_escalation, person_visibility
 from escalations_intake.auth.guard import Reader, Writer
 from escalations_intake.db import cursors
 from escalations_intake.db.escalations import escalation_page, escalation_with_history, history_of
+from escalations_intake.db.updates import updates_of
 from escalations_intake.http.bodies import as_core
 from escalations_intake.http.deps import CreateDep, IdempotencyDep, SessionsDep
 from escalations_intake.http.idempotent import IdempotencyKey, accept
@@ -80,11 +81,12 @@ async def read(
     """
     row = loaded_escalation(request, escalation_id)
     if row is not None:
-        return to_view(row, await history_of(sessions, escalation_id))
+        history = await history_of(sessions, escalation_id)
+        return to_view(row, history, updates=await updates_of(sessions, escalation_id))
     found = await escalation_with_history(sessions, escalation_id)
     if found is None:
         raise Problem(404, "Not found", f"no escalation with id '{escalation_id}'")
-    return to_view(*found)
+    return to_view(*found, updates=await updates_of(sessions, escalation_id))
 
 
 @router.get(

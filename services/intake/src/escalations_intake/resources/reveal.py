@@ -20,6 +20,7 @@ from escalations_intake.auth.guard import Reader
 from escalations_intake.auth.principal import Principal
 from escalations_intake.db.escalations import escalation_with_history
 from escalations_intake.db.idempotency import check_key
+from escalations_intake.db.updates import updates_of
 from escalations_intake.http.audit import audited
 from escalations_intake.http.deps import IdempotencyDep, PublisherDep, SessionsDep
 from escalations_intake.http.idempotent import IdempotencyKey, accept, json_response
@@ -78,7 +79,7 @@ async def reveal(
     found = await escalation_with_history(sessions, escalation_id)
     if found is None:
         raise Problem(404, "Not found", f"no escalation with id '{escalation_id}'")
-    revealed = to_view(*found, revealed=True)
+    revealed = to_view(*found, revealed=True, updates=await updates_of(sessions, escalation_id))
     if not revealed.sensitive:
         return _answer(revealed, counted=False)
 

@@ -25,13 +25,14 @@ from escalations.contracts.events import (
     RevealRequested,
     TimeOffRequested,
 )
+from escalations.contracts.updates import UpdatePosted, UpdateRequested
 from escalations.core.escalation import Tier
 from escalations.logs import log_context
 from escalations_router.batch.dead_letters import park
 from escalations_router.batch.decode import SCHEDULE_COMMANDS, Parsed
 from escalations_router.batch.fire import Ledger, fire
 from escalations_router.batch.unit_of_work import UnitOfWork
-from escalations_router.domain import refire, reveal, schedule
+from escalations_router.domain import refire, reveal, schedule, updates
 from escalations_router.domain.core_decider import BoundDecider
 from escalations_router.domain.outcome import Outcome
 from escalations_router.domain.records import Clock, Escalation
@@ -163,6 +164,10 @@ def _escalation(batch: Batch, item: Parsed) -> None:
         if placed is not None:
             generation = placed.generation
             outcome = on_received(row, placed.event, batch.decider, batch.now, generation)
+        elif isinstance(payload, UpdateRequested):
+            assert row is not None
+            new_id = updates.update_id(item.envelope.id)
+            outcome = updates.on_update(row, payload, batch.decider, batch.now, new_id)
         else:
             assert row is not None
             outcome = COMMANDS[type(payload)](row, payload, batch.decider, batch.now)
@@ -177,6 +182,9 @@ def _escalation(batch: Batch, item: Parsed) -> None:
         seen_at = reveal.exposure(outcome, payload, batch.now)
         if seen_at is not None:
             batch.decider.book.exposed(payload.by, seen_at)
+    batch.writes.updates.extend(
+        updates.stored(event) for event in outcome.events if isinstance(event, UpdatePosted)
+    )
     new = row is None
     row = outcome.row
     batch.rows[esc_id] = row

@@ -77,6 +77,10 @@ _PARTS = (
           AS x(p text, last timestamptz, open integer, added integer, graphic jsonb,
                now timestamptz)
         WHERE t.person = x.p""",
+    # Status updates posted in the batch (docs/router.md, "Updates").
+    """INSERT INTO escalation_updates
+        SELECT * FROM jsonb_populate_recordset(
+          NULL::escalation_updates, CAST(${n}::text AS jsonb))""",
 )
 
 
@@ -119,6 +123,7 @@ class Writes:
     escalations: list[Escalation] = field(default_factory=list)
     clocks: list[Clock] = field(default_factory=list)
     people: list[dict[str, object]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)  # ``escalation_updates`` rows
     changed: dict[str, Escalation] = field(default_factory=dict)
     changed_clocks: dict[str, Clock] = field(default_factory=dict)
     # The router's own actions for the audit log (``batch.fire``), appended after the rest.
@@ -207,6 +212,7 @@ class Writes:
             self.outbox,
             self.processed,
             self.people,
+            self.updates,
             list(self.changed.values()),
             list(self.changed_clocks.values()),
         )
