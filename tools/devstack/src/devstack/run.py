@@ -94,6 +94,7 @@ def _banner(
     lines = [
         "",
         "Escalations stack is up.",
+        f"  Console:                {base}/console  (sign in with a link below)",
         f"  API docs (Swagger UI):  {base}/docs",
         f"  Intake health:          {base}/readyz",
         f"  Router health/metrics:  http://127.0.0.1:{ports.router}/readyz  /metrics",
@@ -121,7 +122,8 @@ def _sign_in_lines(links: dict[str, str]) -> list[str]:
         return []
     minutes = int(LINK_TTL.total_seconds() // 60)
     return [
-        f"Sign in as a person (open in a browser; each link works once, for {minutes} minutes):",
+        f"Sign in as a person to the console (open in a browser; each link works once, for "
+        f"{minutes} minutes):",
         *(f"  {person:<22}  {url}" for person, url in links.items()),
         "",
     ]
