@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -43,6 +43,7 @@ from escalations_intake.console.escalation_forms import (
     resolve_command,
 )
 from escalations_intake.console.forms import FormError, field, form_fields
+from escalations_intake.console.page_forms import after, post_from_page
 from escalations_intake.console.people import ConsolePerson, Person
 from escalations_intake.console.queue import render_queue
 from escalations_intake.console.queue_filters import FilterError, QueueFilters, parse_filters
@@ -81,13 +82,6 @@ async def refusal_of(
     if refusal is None and Scope.ACT not in person.principal.scopes:
         return Refusal(403, f"'{person.person}' may only read here (no escalations:act)")
     return refusal
-
-
-def after(back: str, done: str) -> RedirectResponse:
-    """Return the 303 back to the page the form came from, saying what was done."""
-    target = console_path(back) or "/console"
-    joiner = "&" if "?" in target else "?"
-    return RedirectResponse(f"{target}{joiner}done={done}", status_code=303)
 
 
 async def failed(
@@ -180,37 +174,13 @@ async def _from_page(
 ) -> Response:
     """Check, build and run one command posted from the escalation page; PRG back to it."""
     name, done, action = command
-    row = await load_row(sessions, escalation_id)
-    refusal = refusal_on(person, row, escalation_id, action)
-    if refusal is not None and refusal.status == 404:
-        return refused(request, refusal)
-    if refusal is None and not person.may_act:
-        refusal = Refusal(403, f"'{person.person}' may only read here (no escalations:act)")
-    fields: Mapping[str, str] = {}
-    try:
-        fields = await form_fields(request)
-    except FormError as exc:  # not a form: nothing to keep or build
-        refusal = refusal or Refusal(400, str(exc))
-    try:
-        if refusal is None:
-            actor = Actor(person.person, person.principal.source, datetime.now(UTC))
-            payload = build(fields, escalation_id, actor)
-            await run_command(request, person, act, escalation_id, name, payload)
-    except FormError as exc:  # a field the API would refuse in a body
-        refusal = Refusal(422, str(exc))
-    except Problem as exc:
-        refusal = Refusal(exc.status, exc.detail)
-    if refusal is not None:
-        return await render_escalation(
-            request,
-            person,
-            sessions,
-            escalation_id,
-            error=refusal.detail,
-            status=refusal.status,
-            form=fields,
-        )
-    return after(path_of(escalation_id), done)
+
+    async def run(fields: Mapping[str, str]) -> None:
+        actor = Actor(person.person, person.principal.source, datetime.now(UTC))
+        payload = build(fields, escalation_id, actor)
+        await run_command(request, person, act, escalation_id, name, payload)
+
+    return await post_from_page(request, person, sessions, escalation_id, action, run, done)
 
 
 @router.post("/{escalation_id}/resolve")

@@ -29,7 +29,6 @@ from escalations_intake.commands.schedule import (
     add_time_off,
     cancel,
 )
-from escalations_intake.console.actions import after
 from escalations_intake.console.forms import FormError, field, form_fields
 from escalations_intake.console.oncall import page_path, render_oncall
 from escalations_intake.console.oncall_data import refusal_on_person, refusal_on_team
@@ -40,6 +39,7 @@ from escalations_intake.console.oncall_forms import (
     time_off_form,
 )
 from escalations_intake.console.oncall_week import team_zone
+from escalations_intake.console.page_forms import after
 from escalations_intake.console.people import ConsolePerson, PageExit, Person
 from escalations_intake.console.render import error_page
 from escalations_intake.db import Sessions

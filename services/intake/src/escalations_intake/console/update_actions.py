@@ -21,15 +21,11 @@ from starlette.responses import Response
 
 from escalations.contracts.updates import UPDATE_TEXT_MAX, Audience
 from escalations.core.access import Action
-from escalations_intake.auth.access_rules import Refusal
-from escalations_intake.console.actions import after
-from escalations_intake.console.escalation import path_of, refused, render_escalation
-from escalations_intake.console.escalation_data import load_row, refusal_on
-from escalations_intake.console.forms import FormError, field, form_fields
+from escalations_intake.console.forms import FormError, field
+from escalations_intake.console.page_forms import post_from_page
 from escalations_intake.console.people import ConsolePerson, Person
 from escalations_intake.db import Sessions
 from escalations_intake.http.deps import ActDep, SessionsDep
-from escalations_intake.http.problems import Problem
 from escalations_intake.resources.updates import UpdateBody, audited_update, update_command
 
 router = APIRouter(prefix="/console/escalations", include_in_schema=False)
@@ -64,39 +60,19 @@ async def _post(
     note: bool,
 ) -> Response:
     """Check, build and publish an update from the page; PRG back to it."""
-    row = await load_row(sessions, escalation_id)
-    refusal = refusal_on(person, row, escalation_id, Action.ESCALATIONS_ACT, acknowledging=True)
-    if refusal is not None and refusal.status == 404:
-        return refused(request, refusal)
-    if refusal is None and not person.may_act:
-        refusal = Refusal(403, f"'{person.person}' may only read here (no escalations:act)")
-    fields: Mapping[str, str] = {}
-    try:
-        fields = await form_fields(request)
-    except FormError as exc:  # not a form: nothing to keep or build
-        refusal = refusal or Refusal(400, str(exc))
-    try:
-        if refusal is None:
-            body = update_body(fields, note=note)
-            payload = update_command(
-                escalation_id, person.person, person.principal.source, body.audience, body.text
-            )
-            await audited_update(request, person.principal, act, payload)(None)
-    except FormError as exc:  # a field the API would refuse in a body
-        refusal = Refusal(422, str(exc))
-    except Problem as exc:
-        refusal = Refusal(exc.status, exc.detail)
-    if refusal is not None:
-        return await render_escalation(
-            request,
-            person,
-            sessions,
-            escalation_id,
-            error=refusal.detail,
-            status=refusal.status,
-            form=fields,
+
+    async def run(fields: Mapping[str, str]) -> None:
+        body = update_body(fields, note=note)
+        payload = update_command(
+            escalation_id, person.person, person.principal.source, body.audience, body.text
         )
-    return after(path_of(escalation_id), "noted" if note else "updated")
+        await audited_update(request, person.principal, act, payload)(None)
+
+    done = "noted" if note else "updated"
+    action = Action.ESCALATIONS_ACT
+    return await post_from_page(
+        request, person, sessions, escalation_id, action, run, done, involved=True
+    )
 
 
 @router.post("/{escalation_id}/updates")
