@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pydantic import BaseModel
 
-from escalations.contracts.codec import build_event
-from escalations.contracts.envelope import decode, encode
+from escalations.contracts.envelope import decode
 from escalations.contracts.events import AcknowledgeRequested, EscalationReceived, OverrideRequested
 from escalations.contracts.topics import INTAKE, ROUTER_DEADLETTER
-from escalations.core.config import loads_config
 from escalations.core.escalation import EscalationIn, PolicyArea, SourceKind
 from escalations_router.batch import Batches, dead_letter_id
-from escalations_router.domain.core_decider import CoreDecider
-from tests.e2e.router.configs import config
 from tests.fakes.router import FakeUnitOfWork
+from tests.unit.router.batch_kit import Record, intake_record
 
 NOW = datetime.now(UTC)
 TEAM = {"aoife", "bruno", "chen"}  # the team harassment reports go to
-
-
-@dataclass(frozen=True)
-class Record:
-    """A consumed record, as the batch sees it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes
-    value: bytes
-
-
-def _record(offset: int, subject: str, payload: BaseModel) -> Record:
-    envelope = build_event(payload, subject=subject, source="/tests", time=NOW)
-    return Record(INTAKE, 0, offset, envelope.key, encode(envelope))
 
 
 def _report(offset: int, esc_id: str) -> Record:
@@ -45,24 +24,12 @@ def _report(offset: int, esc_id: str) -> Record:
         received_at=NOW,
         request=EscalationIn(title="Harassment", policy_area=PolicyArea.HARASSMENT, language="en"),
     )  # fmt: skip
-    return _record(offset, esc_id, payload)
+    return intake_record(offset, esc_id, payload, NOW)
 
 
 def _acknowledge(offset: int, esc_id: str, by: str = "aoife") -> Record:
     payload = AcknowledgeRequested(escalation_id=esc_id, by=by, source="tests", requested_at=NOW)
-    return _record(offset, esc_id, payload)
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    """An empty store."""
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
-def batches(uow: FakeUnitOfWork) -> Batches:
-    """The batch logic on the fake store, with the router's end-to-end configuration."""
-    return Batches(uow.begin, CoreDecider(loads_config(config()).config))
+    return intake_record(offset, esc_id, payload, NOW)
 
 
 async def test_a_report_creates_an_escalation_its_clock_and_its_events(
@@ -133,7 +100,7 @@ async def test_a_schedule_command_is_stored_and_changes_the_schedule(
         override_id="ov-1", team="tsd", person="aoife", start=NOW, end=NOW + timedelta(hours=2),
         source="admin", requested_at=NOW,
     )  # fmt: skip
-    record = _record(0, "tsd", cmd)
+    record = intake_record(0, "tsd", cmd, NOW)
     await batches.process([record])
     assert [(_event_id(record), cmd)] == uow.schedule_commands
     assert ["aoife"] == [override.person for override in uow.schedule.overrides]

@@ -14,10 +14,7 @@ import pytest
 from pydantic import BaseModel
 
 from escalations.audit.chain import Draft
-from escalations.contracts.codec import build_event
-from escalations.contracts.envelope import encode
 from escalations.contracts.events import EscalationReceived, SlaKind, SlaWarning
-from escalations.contracts.topics import INTAKE
 from escalations.core.config import loads_config
 from escalations.core.escalation import EscalationIn, SourceKind
 from escalations_router.batch import Batches
@@ -29,7 +26,7 @@ from escalations_router.domain.timers import new_clock
 from escalations_router.domain.views import summary
 from tests.e2e.router.configs import config
 from tests.fakes.router import P0_SLA, FakeUnitOfWork, FakeWorks
-from tests.unit.router.test_batch_handlers import Record
+from tests.unit.router.batch_kit import Record, intake_record
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 TWO_LEVELS = {
@@ -106,8 +103,7 @@ def _record(offset: int, esc_id: str, body: dict[str, Any]) -> Record:
             {"title": "Harassment", "policy_area": "harassment", "language": "en", **body}
         ),
     )  # fmt: skip
-    envelope = build_event(payload, subject=esc_id, source="/tests", time=now)
-    return Record(INTAKE, 0, offset, envelope.key, encode(envelope))
+    return intake_record(offset, esc_id, payload, now)
 
 
 REACH = {"reach": {"impressions_24h": 50000}}  # a P3 (tests/e2e/test_tier_raised.py)

@@ -2,41 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pydantic import BaseModel
 
-from escalations.contracts.codec import build_event
-from escalations.contracts.envelope import encode
 from escalations.contracts.events import EscalationReceived, RevealRequested, Status
-from escalations.contracts.topics import INTAKE, ROUTER_DEADLETTER
+from escalations.contracts.topics import ROUTER_DEADLETTER
 from escalations.core.assignment import PersonHistory
-from escalations.core.config import loads_config
 from escalations.core.escalation import EscalationIn, PolicyArea, Signals, SourceKind
 from escalations.core.sensitivity import stored_sensitive
 from escalations_router.batch import Batches
-from escalations_router.domain.core_decider import CoreDecider
 from escalations_router.domain.load_book import MAX_STAMPS, LoadBook
 from escalations_router.domain.records import Escalation
 from escalations_router.domain.reveal import exposure, on_reveal
-from tests.e2e.router.configs import config
 from tests.fakes.router import FakeDecider, FakeUnitOfWork
+from tests.unit.router.batch_kit import Record, intake_record
 
 NOW = datetime.now(UTC)
 WINDOW = timedelta(hours=8)
-
-
-@dataclass(frozen=True)
-class Record:
-    """A consumed record, as the batch sees it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes
-    value: bytes
 
 
 def _row(policy_area: str = "self_harm", graphic: bool = False) -> Escalation:
@@ -129,11 +112,6 @@ def test_exposure_stamps_stay_bounded() -> None:
 # --- through the batch, on the in-memory unit of work ------------------------------------
 
 
-def _record(offset: int, subject: str, payload: BaseModel) -> Record:
-    envelope = build_event(payload, subject=subject, source="/tests", time=NOW)
-    return Record(INTAKE, 0, offset, envelope.key, encode(envelope))
-
-
 def _graphic_report(offset: int, esc_id: str) -> Record:
     payload = EscalationReceived(
         escalation_id=esc_id, source="unit-test", source_kind=SourceKind.INTERNAL_TOOL,
@@ -143,24 +121,12 @@ def _graphic_report(offset: int, esc_id: str) -> Record:
             signals=Signals(graphic=True),
         ),
     )  # fmt: skip
-    return _record(offset, esc_id, payload)
+    return intake_record(offset, esc_id, payload, NOW)
 
 
 def _reveal(offset: int, esc_id: str, by: str) -> Record:
     cmd = RevealRequested(escalation_id=esc_id, by=by, source=f"person:{by}", requested_at=NOW)
-    return _record(offset, esc_id, cmd)
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    """An empty store."""
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
-def batches(uow: FakeUnitOfWork) -> Batches:
-    """The batch logic on the fake store, with the router's end-to-end configuration."""
-    return Batches(uow.begin, CoreDecider(loads_config(config()).config))
+    return intake_record(offset, esc_id, cmd, NOW)
 
 
 async def test_a_reveal_counts_once_toward_the_persons_exposure(

@@ -2,43 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from pydantic import BaseModel
 
-from escalations.contracts.codec import build_event
-from escalations.contracts.envelope import encode
 from escalations.contracts.events import (
     EscalationReceived,
     Resolution,
     ResolveRequested,
     Status,
 )
-from escalations.contracts.topics import EVENTS, INTAKE, ROUTER_DEADLETTER
+from escalations.contracts.topics import EVENTS, ROUTER_DEADLETTER
 from escalations.contracts.updates import Audience, UpdatePosted, UpdateRequested
-from escalations.core.config import loads_config
 from escalations.core.escalation import EscalationIn, PolicyArea, SourceKind
 from escalations_router.batch import Batches
-from escalations_router.domain.core_decider import CoreDecider
 from escalations_router.domain.records import Escalation
 from escalations_router.domain.updates import on_update, update_id
-from tests.e2e.router.configs import config
 from tests.fakes.router import FakeDecider, FakeUnitOfWork
+from tests.unit.router.batch_kit import Record, intake_record
 
 NOW = datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Record:
-    """A consumed record, as the batch sees it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes
-    value: bytes
 
 
 def _row(status: str = "assigned") -> Escalation:
@@ -108,18 +91,13 @@ def test_the_update_id_follows_the_event_id() -> None:
 # --- through the batch, on the in-memory unit of work ------------------------------------
 
 
-def _record(offset: int, subject: str, payload: BaseModel) -> Record:
-    envelope = build_event(payload, subject=subject, source="/tests", time=NOW)
-    return Record(INTAKE, 0, offset, envelope.key, encode(envelope))
-
-
 def _report(offset: int, esc_id: str) -> Record:
     payload = EscalationReceived(
         escalation_id=esc_id, source="unit-test", source_kind=SourceKind.INTERNAL_TOOL,
         received_at=NOW,
         request=EscalationIn(title="Hateful pin", policy_area=PolicyArea.HATE_SPEECH),
     )  # fmt: skip
-    return _record(offset, esc_id, payload)
+    return intake_record(offset, esc_id, payload, NOW)
 
 
 def _update(offset: int, esc_id: str, by: str, audience: Audience = Audience.TEAM) -> Record:
@@ -127,19 +105,7 @@ def _update(offset: int, esc_id: str, by: str, audience: Audience = Audience.TEA
         escalation_id=esc_id, by=by, audience=audience, text=f"note {offset}",
         source=f"person:{by}", requested_at=NOW,
     )  # fmt: skip
-    return _record(offset, esc_id, cmd)
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    """An empty store."""
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
-def batches(uow: FakeUnitOfWork) -> Batches:
-    """The batch logic on the fake store, with the router's end-to-end configuration."""
-    return Batches(uow.begin, CoreDecider(loads_config(config()).config))
+    return intake_record(offset, esc_id, cmd, NOW)
 
 
 async def test_an_update_is_stored_recorded_and_announced_once(
@@ -181,7 +147,7 @@ async def test_an_update_on_a_resolved_escalation_is_rejected(
         escalation_id="esc-1", by=owner, resolution=Resolution.ACTIONED, source="api",
         requested_at=NOW,
     )  # fmt: skip
-    await batches.process([_record(1, "esc-1", resolve)])
+    await batches.process([intake_record(1, "esc-1", resolve, NOW)])
     queued = len(uow.outbox)
     await batches.process([_update(2, "esc-1", owner)])
     assert [] == uow.updates
