@@ -27,6 +27,12 @@ from escalations.contracts.events import (
     TimeOffRequested,
 )
 from escalations.contracts.schedule import OverrideCancelRequested, TimeOffCancelRequested
+from escalations.contracts.stakeholders import (
+    EscalationUnassigned,
+    ShiftHandoff,
+    TeamDigest,
+    UpdateDue,
+)
 from escalations.contracts.updates import UpdatePosted, UpdateRequested
 
 EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -50,6 +56,11 @@ EVENT_TYPES: dict[str, tuple[str, type[BaseModel]]] = {
     "escalation.duplicate_merged": (topics.EVENTS, DuplicateMerged),
     "escalation.tier_raised": (topics.EVENTS, TierRaised),
     "escalation.update_posted": (topics.EVENTS, UpdatePosted),
+    "escalation.unassigned": (topics.EVENTS, EscalationUnassigned),
+    "escalation.update_due": (topics.EVENTS, UpdateDue),
+    # Keyed by team id: a team's handoffs and digests keep their order.
+    "shift.handoff": (topics.EVENTS, ShiftHandoff),
+    "team.digest": (topics.EVENTS, TeamDigest),
 }
 EVENT_TYPE_OF: dict[type[BaseModel], str] = {
     model: name for name, (_, model) in EVENT_TYPES.items()

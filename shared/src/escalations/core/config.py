@@ -31,6 +31,7 @@ from escalations.core.config_schedule import (
     Schedule,
     TimeOff,
 )
+from escalations.core.config_stakeholders import StakeholdersConfig, check_stakeholders
 from escalations.core.config_team import Team, TeamChat
 from escalations.core.config_types import suggest
 from escalations.core.config_yaml import YamlSyntaxError, line_of, read_yaml, translate
@@ -114,7 +115,8 @@ def _parse(
         raise ConfigError([*issues, ConfigIssue((), problem)], source)
     issues = issues + _top_level(data)
     parts, priority, wellbeing = _sections(data, issues)
-    issues += check(parts) + check_access(parts)
+    stakeholders = _one(data, "stakeholders", StakeholdersConfig, issues)
+    issues += check(parts) + check_access(parts) + check_stakeholders(parts, stakeholders)
     issues = sorted((_with_line(issue, lines) for issue in issues), key=lambda i: i.line or 0)
     if issues or parts.routing is None:
         raise ConfigError(issues, source)
@@ -127,6 +129,7 @@ def _parse(
         overrides=tuple(override for _, override in parts.overrides),
         time_off=tuple(leave for _, leave in parts.time_off),
         access=parts.access or AccessConfig(),
+        stakeholders=stakeholders or StakeholdersConfig(),
     )
     start = coverage_from or max(
         (layer.begin for team in config.teams for layer in team.schedule.layers), default=None

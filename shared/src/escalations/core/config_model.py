@@ -17,6 +17,7 @@ from escalations.core.config_access_checks import check_access
 from escalations.core.config_checks import Parts, check
 from escalations.core.config_people import Person
 from escalations.core.config_schedule import Override, TimeOff
+from escalations.core.config_stakeholders import StakeholdersConfig, check_stakeholders
 from escalations.core.config_team import Team
 from escalations.core.config_types import FROZEN, suggest
 from escalations.core.priority_config import PriorityConfig
@@ -40,11 +41,12 @@ class Config(BaseModel):
     overrides: tuple[Override, ...] = ()
     time_off: tuple[TimeOff, ...] = ()
     access: AccessConfig = AccessConfig()
+    stakeholders: StakeholdersConfig = StakeholdersConfig()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
         parts = _parts_of(self)
-        errors = check(parts) + check_access(parts)
+        errors = check(parts) + check_access(parts) + check_stakeholders(parts, self.stakeholders)
         if errors:
             raise ValueError("\n".join(str(issue) for issue in errors))
         return self
