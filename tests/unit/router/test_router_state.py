@@ -18,6 +18,7 @@ from escalations.contracts.events import (
     ResolveRequested,
     Status,
 )
+from escalations.contracts.stakeholders import EscalationUnassigned
 from escalations.core.escalation import EscalationIn, SourceKind, Tier
 from escalations_router.domain.outcome import Payload
 from escalations_router.domain.state import (
@@ -67,7 +68,9 @@ def test_nobody_on_duty_leaves_it_received_and_says_why() -> None:
     assert outcome.row is not None
     assert outcome.row.status == Status.RECEIVED
     assert outcome.changes[-1].reason == "nobody on duty"
-    assert outcome.events == []
+    (unassigned,) = outcome.events
+    assert isinstance(unassigned, Payload)
+    assert (EscalationUnassigned, "nobody on duty") == (unassigned.model, unassigned.data["reason"])
 
 
 def test_duplicate_counts_a_report_and_never_lowers_the_tier() -> None:

@@ -68,6 +68,7 @@ async def run(settings: RouterSettings, config: Config) -> None:
             asyncio.create_task(deps.relay.run(stop), name="relay"),
             asyncio.create_task(deps.timers.run(stop), name="timers"),
             asyncio.create_task(deps.pruner.run(stop), name="prune"),
+            asyncio.create_task(deps.stakeholders.run(stop), name="stakeholders"),
             asyncio.create_task(deps.watcher.run(stop), name="config"),
         ]
         # The collector's thresholds are the services' one constant (``runtime.GC_THRESHOLDS``).

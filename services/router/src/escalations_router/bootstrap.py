@@ -23,6 +23,7 @@ from escalations_router.relay import Relay
 from escalations_router.reload import ConfigWatcher
 from escalations_router.retention import Pruner, Retention
 from escalations_router.settings import RouterSettings
+from escalations_router.stakeholders import StakeholderJob
 from escalations_router.sweep import TimerSweeper
 
 # Under the broker's default message size limit (1 MiB).
@@ -53,6 +54,7 @@ class Deps:
     watcher: ConfigWatcher
     pruner: Pruner
     outages: Outages
+    stakeholders: StakeholderJob
 
     async def check_postgres(self) -> None:
         """Raise unless Postgres answers a query."""
@@ -102,9 +104,9 @@ def build(settings: RouterSettings, config: Config) -> Deps:
     s = settings
     outages = Outages(metrics.OUTAGES)
     engine = _engine(s.database_url)
-    # Two batches overlap (one commits while the next applies); sweeps and pruning chunks
-    # are short.
-    pool = db.make_pool(s.database_url, size=4)
+    # Two batches overlap (one commits while the next applies); sweeps, pruning chunks and
+    # the stakeholder job's rounds are short and take one connection each.
+    pool = db.make_pool(s.database_url, size=5)
     consumer = _consumer(s)
     rebalance = Rebalance()
     consumer.subscribe([INTAKE], listener=rebalance)
@@ -145,7 +147,15 @@ def build(settings: RouterSettings, config: Config) -> Deps:
         chunk=s.prune_chunk,
     )
     pruner = Pruner(pool, retention, interval=s.prune_interval_seconds, outages=outages)
+    stakeholders = StakeholderJob(
+        pool,
+        decider,
+        interval=s.stakeholder_interval_seconds,
+        reminder_batch=s.reminder_batch,
+        on_sent=relay.wake,
+        outages=outages,
+    )
     return Deps(
         s, engine, pool, consumer, producer, decider, processor, rebalance, relay, timers,
-        watcher, pruner, outages,
+        watcher, pruner, outages, stakeholders,
     )  # fmt: skip

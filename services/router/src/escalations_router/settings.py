@@ -42,6 +42,10 @@ class RouterSettings(CommonSettings):
     processed_events_retention_hours: float = Field(14 * 24, gt=0, le=10 * 366 * 24)
     prune_interval_seconds: float = Field(300, ge=1, le=24 * 3600)
     prune_chunk: int = Field(5_000, ge=100, le=100_000)
+    # The stakeholder job (``stakeholders``): how often it looks for update reminders,
+    # shift handoffs and digests due, and how many reminders one round sends at most.
+    stakeholder_interval_seconds: float = Field(5.0, gt=0, le=300)
+    reminder_batch: int = Field(200, ge=1, le=10_000)
 
     @field_validator("processed_events_retention_hours")
     @classmethod

@@ -21,6 +21,7 @@ from escalations.contracts.events import (
     ResolveRequested,
     Status,
 )
+from escalations.contracts.stakeholders import EscalationUnassigned
 from escalations.core.escalation import Tier
 from escalations_router.domain import retried
 from escalations_router.domain.decider import Decider
@@ -30,6 +31,7 @@ from escalations_router.domain.views import summary, summary_data
 
 SYSTEM_PREFIX = "system:"
 OPEN = frozenset({Status.RECEIVED, Status.ASSIGNED, Status.ESCALATED})
+NOBODY = "nobody on duty"
 
 
 def is_system_actor(actor: str) -> bool:
@@ -108,14 +110,15 @@ def on_received(
     )
     refired = f"fired again after {event.follows} was resolved" if event.follows else None
     changes = [Change("received", event.source, None, Status.RECEIVED, refired)]
+    escalation = summary_data(row, row.request, request.signals.graphic)
     if decision.owner is None:
-        changes.append(
-            Change("unassigned", SYSTEM, Status.RECEIVED, Status.RECEIVED, "nobody on duty")
-        )
-        return Outcome(row, changes)
+        changes.append(Change("unassigned", SYSTEM, Status.RECEIVED, Status.RECEIVED, NOBODY))
+        # The requester and subscribers still hear it was received (docs/router.md,
+        # "Stakeholders: reminders, handoffs, digests").
+        unassigned = {"escalation": escalation, "reason": NOBODY}
+        return Outcome(row, changes, [Payload(EscalationUnassigned, unassigned)])
     reason = f"team {decision.team}: {decision.assignment.get('summary', 'assigned')}"
     changes.append(Change("assigned", SYSTEM, Status.RECEIVED, Status.ASSIGNED, reason))
-    escalation = summary_data(row, row.request, request.signals.graphic)
     assigned = {
         "escalation": escalation,
         "owner": decision.owner,
