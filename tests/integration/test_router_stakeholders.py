@@ -17,13 +17,14 @@ import pytest
 
 from escalations.contracts.codec import build_event
 from escalations.contracts.envelope import encode
-from escalations.contracts.events import Resolution, ResolveRequested
+from escalations.contracts.events import OverrideRequested, Resolution, ResolveRequested
 from escalations.contracts.topics import INTAKE
 from escalations.contracts.updates import Audience, UpdateRequested
 from escalations.core.config import loads_config
 from escalations_router.batch import BatchProcessor
 from escalations_router.domain.core_decider import CoreDecider
-from escalations_router.postgres import db
+from escalations_router.domain.duty import StoredSchedule
+from escalations_router.postgres import db, schedule
 from escalations_router.stakeholders import StakeholderJob
 from tests.e2e.router.configs import ONE_LEVEL, PEOPLE
 from tests.integration.router_records import Record, received
@@ -155,6 +156,32 @@ async def test_a_restart_looks_back_no_further_than_the_bound(
     assert 1 == await _job(pool, decider).handoffs(HANDOFF + timedelta(days=3, hours=2))
     (event,) = await _events(pool, "shift.handoff")
     assert HANDOFF + timedelta(days=3) == datetime.fromisoformat(event["data"]["at"])
+
+
+async def test_an_override_applied_after_its_start_was_passed_still_hands_over(
+    pool: db.Pool, decider: CoreDecider
+) -> None:
+    """The job passed the override's start before the router applied it: sent late, once."""
+    job = _job(pool, decider)
+    await job.handoffs(HANDOFF - MINUTE)
+    assert 1 == await job.handoffs(HANDOFF + 30 * MINUTE)  # bruno -> aoife at 09:00
+    late = OverrideRequested(
+        override_id=str(uuid.uuid4()), team="rota", person="bruno",
+        start=HANDOFF + 10 * MINUTE, end=HANDOFF + 60 * MINUTE,
+        source="admin", requested_at=HANDOFF + 5 * MINUTE,
+    )  # fmt: skip
+    async with pool.acquire() as connection, connection.transaction():
+        await schedule.apply(
+            connection, late, "late-override", HANDOFF + 20 * MINUTE, StoredSchedule()
+        )
+    assert 1 == await job.handoffs(HANDOFF + 31 * MINUTE)
+    assert 1 == await job.handoffs(HANDOFF + 61 * MINUTE)
+    events = [e["data"] for e in await _events(pool, "shift.handoff")]
+    assert [
+        (HANDOFF, ["bruno"], ["aoife"]),
+        (HANDOFF + 10 * MINUTE, ["aoife"], ["bruno"]),
+        (HANDOFF + 60 * MINUTE, ["bruno"], ["aoife"]),
+    ] == [(datetime.fromisoformat(e["at"]), e["outgoing"], e["incoming"]) for e in events]
 
 
 def _command(offset: int, esc_id: str, payload: Any) -> Record:

@@ -10,7 +10,7 @@ The rules are ``domain.schedule``'s.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from escalations.contracts.events import OverrideRequested, TimeOffRequested
 from escalations.contracts.schedule import OverrideCancelRequested
@@ -75,6 +75,17 @@ INSERT INTO schedule_history
 SELECT $3, 'time_off_cancelled', id, NULL, person, start_at, end_at, $4, $5, $6 FROM target
 RETURNING id
 """
+# A command that changes who is on call from an instant the stakeholder job has already
+# passed (it arrived late, or the router restarted) moves that job's watermark back, so the
+# handoff it makes is still sent; ones already sent are kept from repeating by their rows
+# (docs/router.md, "Stakeholders: reminders, handoffs, digests").
+_REWIND_TEAM = "UPDATE handoff_watermarks SET through = $2 WHERE team = $1 AND through > $2"
+_REWIND_ALL = "UPDATE handoff_watermarks SET through = $1 WHERE through > $1"
+
+
+def _before(instant: datetime) -> datetime:
+    """Return the watermark that makes ``instant`` itself be looked at again (``(after, now]``)."""
+    return instant - timedelta(microseconds=1)
 
 
 async def apply(
@@ -85,17 +96,25 @@ async def apply(
     if isinstance(cmd, OverrideRequested):
         row = (cmd.override_id, cmd.team, cmd.person, cmd.start, cmd.end, cmd.source)
         await connection.execute(_ADD_OVERRIDE, *row, now, who, event_id)
+        await connection.execute(_REWIND_TEAM, cmd.team, _before(min(cmd.start, now)))
         return with_command(live, cmd)
     if isinstance(cmd, TimeOffRequested):
         leave = (cmd.time_off_id, cmd.person, cmd.start, cmd.end, cmd.reason, cmd.source)
         await connection.execute(_ADD_TIME_OFF, *leave, now, who, event_id)
+        await connection.execute(_REWIND_ALL, _before(min(cmd.start, now)))
         return with_command(live, cmd)
     if isinstance(cmd, OverrideCancelRequested):
         sql, target = _CANCEL_OVERRIDE, (cmd.override_id, cmd.team)
     else:
         sql, target = _CANCEL_TIME_OFF, (cmd.time_off_id, cmd.person)
     cancelled = await connection.fetch(sql, *target, now, who, cmd.reason, event_id)
-    return await load(connection, now) if cancelled else live
+    if not cancelled:
+        return live
+    if isinstance(cmd, OverrideCancelRequested):
+        await connection.execute(_REWIND_TEAM, cmd.team, _before(now))
+    else:
+        await connection.execute(_REWIND_ALL, _before(now))
+    return await load(connection, now)
 
 
 # The overrides and time off that have not ended (``live_state.LIVE_SCHEDULE``), and which
