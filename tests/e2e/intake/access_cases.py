@@ -99,6 +99,11 @@ SEEDS = (
 SEED_BY_KEY = {seed.key: seed for seed in SEEDS}
 TEAMS = {"own": OWN_TEAM, "other": OTHER_TEAM}
 TARGETS = {"own": "rae", "other": "rob"}
+MATRIX_SOURCE = "matrix-source"
+"""A source with an API key, whose status callback the ``/v1/sources`` cases manage."""
+SOURCE_CALLBACK = "/v1/sources/{source}/status-callback"
+RECIPES_CALLBACK = {"url": "https://requests.example.com/status", "email": "ops@example.com"}
+"""The status callback the matrix source is given."""
 """A person on the own team's schedule and one on the other's (``{person}`` paths)."""
 
 
@@ -117,6 +122,16 @@ class Recipe:
     status: int
     body: dict[str, Any] | None = None
     query: dict[str, str] | None = None
+    as_caller: str | None = None
+    """A body field set to the caller's own id (subscribing oneself)."""
+    also: frozenset[int] = frozenset()
+    """Other documented successes the matrix's calls do not get (an idempotent repeat)."""
+
+    def body_for(self, caller: str) -> dict[str, Any] | None:
+        """Return the body this caller sends."""
+        if self.as_caller is None:
+            return self.body
+        return {**(self.body or {}), self.as_caller: caller}
 
 
 def recipes() -> dict[tuple[str, str], Recipe]:
@@ -133,6 +148,9 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         ("POST", f"{e}/resolve"): Recipe(202, {"resolution": "actioned", "note": "matrix"}),
         ("POST", f"{e}/reassign"): Recipe(202, {"to": "rae", "reason": "matrix"}),
         ("POST", f"{e}/reveal"): Recipe(200, {}),
+        ("GET", f"{e}/subscriptions"): Recipe(200),
+        ("POST", f"{e}/subscriptions"): Recipe(201, {}, as_caller="person", also=frozenset({200})),
+        ("DELETE", f"{e}/subscriptions/{{subscription_id}}"): Recipe(204),
         ("GET", "/v1/oncall"): Recipe(200, query={"team": OWN_TEAM}),
         ("POST", "/v1/simulate"): Recipe(200, new),
         ("GET", f"{t}/overrides"): Recipe(200),
@@ -143,6 +161,8 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         ("GET", f"{t}/feeds"): Recipe(200),
         ("POST", f"{t}/feeds"): Recipe(201, {"description": "matrix"}),
         ("DELETE", f"{t}/feeds/{{feed_id}}"): Recipe(204),
+        ("GET", f"{t}/handoff-notes"): Recipe(200),
+        ("POST", f"{t}/handoff-notes"): Recipe(201, {"text": "matrix"}),
         ("GET", f"{p}/time-off"): Recipe(200),
         ("POST", f"{p}/time-off"): Recipe(202, _window(reason="matrix")),
         ("DELETE", f"{p}/time-off/{{time_off_id}}"): Recipe(202),
@@ -155,6 +175,9 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         ("POST", f"{p}/tokens"): Recipe(201, token),
         ("DELETE", f"{p}/tokens/{{token_id}}"): Recipe(204),
         ("GET", "/v1/audit"): Recipe(200, query={"limit": "1"}),
+        ("PUT", SOURCE_CALLBACK): Recipe(200, RECIPES_CALLBACK),
+        ("GET", SOURCE_CALLBACK): Recipe(200),
+        ("DELETE", SOURCE_CALLBACK): Recipe(204),
     }
 
 

@@ -3,11 +3,14 @@
 The intake runs on the matrix configuration (``access_cases.CONFIG_YAML``) with a broker
 and a database of its own, so its lists hold exactly what is stored here. Escalations,
 overrides and time off are stored as the router would store them (the intake tests have
-no router); feeds and personal tokens are made through the API with the admin key.
+no router); feeds and personal tokens are made through the API with the admin key. Each
+cast member has a subscription of their own on each seeded escalation to remove (an e-mail
+address they subscribed), and the matrix source has a key and a status callback.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -20,9 +23,20 @@ from sqlmodel import SQLModel
 
 from devstack import services
 from devstack.stack import Stack
+from escalations.core.escalation import SourceKind
 from escalations.db.models import EscalationRow
+from escalations.db.models_stakeholders import SubscriptionRow
 from escalations_intake.auth.api_keys import Scope
-from tests.e2e.intake.access_cases import CAST, CONFIG_YAML, SEEDS, Case, Seed
+from tests.e2e.intake.access_cases import (
+    CAST,
+    CONFIG_YAML,
+    MATRIX_SOURCE,
+    RECIPES_CALLBACK,
+    SEEDS,
+    SOURCE_CALLBACK,
+    Case,
+    Seed,
+)
 from tests.e2e.intake.conftest import Intake, own_kafka, start_intake
 from tests.e2e.intake.rows import escalation_row, insert, override, time_off
 from tests.support import fresh_database
@@ -42,14 +56,17 @@ class World:
     escalations: dict[tuple[str, bool], list[str]]
     items: dict[tuple[str, str], str]
     """(path placeholder, team or person) -> the id of an override, feed, time off, token."""
+    subscriptions: dict[tuple[str, tuple[str, bool]], str]
+    """(person, seed key) -> the id of that person's own subscription to remove."""
 
     def path(self, case: Case) -> str:
         """Return the case's path with its placeholders filled in."""
         owner = case.team or case.target or ""
         values = {name: found for (name, of), found in self.items.items() if of == owner}
-        values |= {"team": case.team or "", "person": case.target or ""}
+        values |= {"team": case.team or "", "person": case.target or "", "source": MATRIX_SOURCE}
         if case.seed is not None:
             values["escalation_id"] = self.escalations[case.seed.key][0]
+            values["subscription_id"] = self.subscriptions[case.caller, case.seed.key]
         return case.endpoint.path.format(**values)
 
 
@@ -65,7 +82,10 @@ def _created(admin: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, 
 
 
 def _store(intake: Intake) -> tuple[dict[tuple[str, bool], list[str]], dict[tuple[str, str], str]]:
-    """Store the escalations, overrides and time off as the router would; return their ids."""
+    """Store the escalations, overrides and time off as the router would; return their ids.
+
+    The subscriptions to remove are stored too (``_subscriptions``).
+    """
     now = datetime.now(UTC)
     rows: list[SQLModel] = []
     escalations: dict[tuple[str, bool], list[str]] = {}
@@ -86,6 +106,27 @@ def _store(intake: Intake) -> tuple[dict[tuple[str, bool], list[str]], dict[tupl
     return escalations, items
 
 
+def _subscriptions(
+    intake: Intake, escalations: dict[tuple[str, bool], list[str]]
+) -> dict[tuple[str, tuple[str, bool]], str]:
+    """Store, for each cast member and seed, an e-mail subscription they made; return ids."""
+    now = datetime.now(UTC)
+    made = {
+        (person, key): SubscriptionRow(
+            id=str(uuid.uuid4()),
+            escalation_id=ids[0],
+            kind="email",
+            target=f"{person}+matrix@example.com",
+            created_by=person,
+            created_at=now,
+        )
+        for person in CAST.values()
+        for key, ids in escalations.items()
+    }
+    insert(intake.database_url, *made.values())
+    return {at: row.id for at, row in made.items()}
+
+
 def _escalation(seed: Seed, created_at: datetime) -> EscalationRow:
     owner = OWNERS[seed.team]
     return escalation_row(
@@ -103,7 +144,10 @@ def _credentials(intake: Intake, items: dict[tuple[str, str], str]) -> dict[str,
     """Create each cast member's token, and feeds and a spare token to delete; return clients."""
     every = sorted(scope.value for scope in Scope)
     clients = {}
+    intake.key(MATRIX_SOURCE, SourceKind.INTERNAL_TOOL, frozenset({Scope.READ}))
     with intake.client() as admin:
+        callback = admin.put(SOURCE_CALLBACK.format(source=MATRIX_SOURCE), json=RECIPES_CALLBACK)
+        assert 200 == callback.status_code, callback.text
         for team in OWNERS:
             items["feed_id", team] = _created(admin, f"/v1/teams/{team}/feeds", {})["id"]
         for person in CAST.values():
@@ -129,8 +173,9 @@ def started_world(stack: Stack, folder: Path) -> Iterator[World]:
         clients: dict[str, httpx.Client] = {}
         try:
             escalations, items = _store(running)
+            subscriptions = _subscriptions(running, escalations)
             clients = _credentials(running, items)
-            yield World(running, clients, escalations, items)
+            yield World(running, clients, escalations, items, subscriptions)
         finally:
             for client in clients.values():
                 client.close()

@@ -26,13 +26,16 @@ class Action(StrEnum):
     ESCALATIONS_CREATE = "escalations.create"
     ESCALATIONS_ACT = "escalations.act"
     ESCALATIONS_REASSIGN = "escalations.reassign"
+    ESCALATIONS_SUBSCRIBE = "escalations.subscribe"
     SCHEDULES_READ = "schedules.read"
     SCHEDULES_WRITE = "schedules.write"
     SCHEDULES_WRITE_OWN = "schedules.write_own"
     TOKENS_MANAGE_OWN = "tokens.manage_own"
     TOKENS_MANAGE_ANY = "tokens.manage_any"
+    HANDOFF_NOTES = "handoff_notes.write"
     AUDIT_READ = "audit.read"
     KEYS_MANAGE = "keys.manage"
+    SOURCES_MANAGE = "sources.manage"
 
 
 class Standing(StrEnum):
@@ -61,13 +64,16 @@ ACTIONS: Mapping[Action, frozenset[Standing]] = MappingProxyType(
         Action.ESCALATIONS_CREATE: _NOT_VIEWER,
         Action.ESCALATIONS_ACT: _TEAM,
         Action.ESCALATIONS_REASSIGN: _LEADS,
+        Action.ESCALATIONS_SUBSCRIBE: _ALL,
         Action.SCHEDULES_READ: _ALL,
         Action.SCHEDULES_WRITE: _LEADS,
         Action.SCHEDULES_WRITE_OWN: _NOT_VIEWER,
         Action.TOKENS_MANAGE_OWN: _ALL,
         Action.TOKENS_MANAGE_ANY: _ADMIN,
+        Action.HANDOFF_NOTES: _TEAM,
         Action.AUDIT_READ: _ADMIN,
         Action.KEYS_MANAGE: _ADMIN,
+        Action.SOURCES_MANAGE: _ADMIN,
     }
 )
 """The role x action matrix: the standings that may do each action."""

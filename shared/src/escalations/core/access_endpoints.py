@@ -31,6 +31,7 @@ class Endpoint:
 _E = "/v1/escalations/{escalation_id}"
 _T = "/v1/teams/{team}"
 _P = "/v1/people/{person}"
+_S = "/v1/sources/{source}/status-callback"
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", "/v1/escalations", Action.ESCALATIONS_CREATE, "none"),
@@ -41,6 +42,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", f"{_E}/updates", Action.ESCALATIONS_ACT, "escalation"),
     Endpoint("POST", f"{_E}/resolve", Action.ESCALATIONS_ACT, "escalation"),
     Endpoint("POST", f"{_E}/reassign", Action.ESCALATIONS_REASSIGN, "escalation"),
+    Endpoint("GET", f"{_E}/subscriptions", Action.ESCALATIONS_READ, "escalation"),
+    Endpoint("POST", f"{_E}/subscriptions", Action.ESCALATIONS_SUBSCRIBE, "escalation"),
+    Endpoint(
+        "DELETE",
+        f"{_E}/subscriptions/{{subscription_id}}",
+        Action.ESCALATIONS_SUBSCRIBE,
+        "escalation",
+    ),
     Endpoint("GET", "/v1/oncall", Action.SCHEDULES_READ, "none"),
     Endpoint("POST", "/v1/simulate", Action.SCHEDULES_READ, "none"),
     Endpoint("GET", f"{_T}/overrides", Action.SCHEDULES_READ, "team"),
@@ -51,6 +60,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", f"{_T}/feeds", Action.SCHEDULES_READ, "team"),
     Endpoint("POST", f"{_T}/feeds", Action.SCHEDULES_WRITE, "team"),
     Endpoint("DELETE", f"{_T}/feeds/{{feed_id}}", Action.SCHEDULES_WRITE, "team"),
+    Endpoint("GET", f"{_T}/handoff-notes", Action.HANDOFF_NOTES, "team"),
+    Endpoint("POST", f"{_T}/handoff-notes", Action.HANDOFF_NOTES, "team"),
     Endpoint("GET", f"{_P}/time-off", Action.SCHEDULES_READ, "person"),
     Endpoint("POST", f"{_P}/time-off", Action.SCHEDULES_WRITE, "person"),
     Endpoint("DELETE", f"{_P}/time-off/{{time_off_id}}", Action.SCHEDULES_WRITE, "person"),
@@ -63,5 +74,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", f"{_P}/tokens", Action.TOKENS_MANAGE_ANY, "person"),
     Endpoint("DELETE", f"{_P}/tokens/{{token_id}}", Action.TOKENS_MANAGE_ANY, "person"),
     Endpoint("GET", "/v1/audit", Action.AUDIT_READ, "none"),
+    Endpoint("PUT", _S, Action.SOURCES_MANAGE, "none"),
+    Endpoint("GET", _S, Action.SOURCES_MANAGE, "none"),
+    Endpoint("DELETE", _S, Action.SOURCES_MANAGE, "none"),
 )
 """Every endpoint a person calls, in the order of docs/contract/access.md."""

@@ -104,7 +104,7 @@ async def _refusal(
         esc_id = str(params["escalation_id"])
         row = await _load(request, esc_id)
         involved_may = endpoint.path.endswith(INVOLVED_MAY)
-        facts = _facts(row)
+        facts = escalation_facts(row)
         return on_escalation(
             config, roles, endpoint.action, facts, esc_id, acknowledging=involved_may
         )
@@ -128,7 +128,8 @@ async def _load(request: Request, escalation_id: str) -> EscalationRow | None:
     return row
 
 
-def _facts(row: EscalationRow | None) -> EscalationFacts | None:
+def escalation_facts(row: EscalationRow | None) -> EscalationFacts | None:
+    """Return what need-to-know and the matrix read of a stored escalation (None: none)."""
     if row is None:
         return None
     paged = (row.assignment or {}).get("paged") or []

@@ -157,3 +157,32 @@ def _either(names: Iterable[str]) -> str:
     if len(listed) <= 1:
         return "".join(listed)
     return ", ".join(listed[:-1]) + " or " + listed[-1]
+
+
+def on_subscription(
+    config: Config, roles: PersonRoles, facts: EscalationFacts, *, own: bool
+) -> Refusal | None:
+    """Decide subscribing someone else, or removing a subscription that is not one's own.
+
+    Anyone who sees the escalation subscribes themselves and removes their own subscription
+    (``escalations.subscribe``, which the endpoint table checks); anything more needs
+    ``escalations.act`` as acknowledging does: the owning team, its owner or the people it
+    paged (docs/contract/access.md, "What each role may do").
+    """
+    if own:
+        return None
+    refusal = on_escalation(
+        config, roles, Action.ESCALATIONS_ACT, facts, facts.id, acknowledging=True
+    )
+    if refusal is None or refusal.status == 404:
+        return refusal
+    only = f"'{roles.person}' may subscribe only themselves and remove only their own subscriptions"
+    if roles.viewer:
+        return Refusal(403, f"{only}: a viewer only reads")
+    where = f"team '{facts.team}'" if facts.team else "the escalation's team"
+    return Refusal(
+        403,
+        f"{only}: subscribing someone else or removing another's subscription needs "
+        f"{Action.ESCALATIONS_ACT.value} on {where} ({_needs(Action.ESCALATIONS_ACT)}), "
+        "or to own the escalation or be paged for it",
+    )

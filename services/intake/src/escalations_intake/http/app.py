@@ -25,11 +25,14 @@ from escalations_intake.resources.audit import router as audit_router
 from escalations_intake.resources.calendars import router as calendar_router
 from escalations_intake.resources.escalations import router as escalations_router
 from escalations_intake.resources.feeds import router as feeds_router
+from escalations_intake.resources.handoff_notes import router as handoff_notes_router
 from escalations_intake.resources.oncall import router as oncall_router
 from escalations_intake.resources.reveal import router as reveal_router
 from escalations_intake.resources.schedule_manage import router as schedule_manage_router
 from escalations_intake.resources.schedules import router as schedules_router
 from escalations_intake.resources.simulate import router as simulate_router
+from escalations_intake.resources.source_callbacks import router as source_callbacks_router
+from escalations_intake.resources.subscriptions import router as subscriptions_router
 from escalations_intake.resources.tokens import router as tokens_router
 from escalations_intake.resources.updates import router as updates_router
 from escalations_intake.settings import IntakeSettings
@@ -58,6 +61,10 @@ TAGS = [
     {"name": "simulate", "description": "What would happen, without storing anything"},
     {"name": "integrations", "description": "Alertmanager and PagerDuty Events v2 senders"},
     {"name": "acknowledge links", "description": "Signed links in notifications"},
+    {
+        "name": "stakeholders",
+        "description": "Subscriptions, source status callbacks, handoff notes",
+    },
     {"name": "tokens", "description": "Personal API tokens: people's scripts act as them"},
     {"name": "audit", "description": "Who did what, when and from where (admins)"},
     {"name": "sign-in", "description": "Who am I; people sign in with a browser"},
@@ -102,18 +109,21 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         escalations_router,
         act_router,
         updates_router,
+        subscriptions_router,
         reveal_router,
         schedules_router,
         oncall_router,
         schedule_manage_router,
         calendar_router,
         feeds_router,
+        handoff_notes_router,
         simulate_router,
         alertmanager_router,
         pagerduty_router,
         ack_router,
         tokens_router,
         audit_router,
+        source_callbacks_router,
     ):
         app.include_router(router)
     app.include_router(sign_in.router)

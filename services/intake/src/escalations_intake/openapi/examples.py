@@ -46,3 +46,25 @@ ESCALATION_EXAMPLES: dict[str, Example] = {
     "threat": Example(summary="An imminent, specific threat to life", value=THREAT),
     "minimal": Example(summary="Only the required fields", value=MINIMAL),
 }
+
+SUBSCRIPTION_EXAMPLES: dict[str, Example] = {
+    "myself": Example(summary="Follow it yourself", value={"person": "clodagh"}),
+    "address": Example(summary="An e-mail address", value={"email": "comms@example.com"}),
+    "slack": Example(
+        summary="A Slack channel (its URL is shown as its origin only)",
+        value={"slack": "https://hooks.slack.com/services/T000/B000/XXXX"},
+    ),
+}
+CALLBACK_EXAMPLES: dict[str, Example] = {
+    "both": Example(
+        summary="A signed callback URL and an e-mail address",
+        value={"url": "https://legal.example.com/escalations/status", "email": "legal@example.com"},
+    ),
+    "email": Example(summary="E-mail only", value={"url": None, "email": "legal@example.com"}),
+}
+HANDOFF_NOTE_EXAMPLES: dict[str, Example] = {
+    "note": Example(
+        summary="What the next shift should know",
+        value={"text": "LEGAL-4411: waiting on Legal's answer; Comms has the holding line."},
+    ),
+}
