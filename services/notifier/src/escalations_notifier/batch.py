@@ -16,9 +16,12 @@ from escalations.contracts.envelope import Envelope, EnvelopeError, decode
 from escalations.kafka import KafkaRecord
 from escalations.logs import log_context
 from escalations_notifier import metrics
+from escalations_notifier.context import EMPTY, StakeholderContext
+from escalations_notifier.context_db import ContextLoader
 from escalations_notifier.deliver import Attempt, Deliverer
 from escalations_notifier.ledger import CLOSING_EVENTS, Key, Ledger
 from escalations_notifier.plan import Plan, Planner
+from escalations_notifier.stakeholders import concerns_stakeholders
 
 log = logging.getLogger(__name__)
 Record = KafkaRecord
@@ -80,10 +83,17 @@ class ClaimedBatch:
 class Notifier:
     """Turns a batch of router events into deliveries."""
 
-    def __init__(self, planner: Planner, ledger: Ledger, deliverer: Deliverer) -> None:
+    def __init__(
+        self,
+        planner: Planner,
+        ledger: Ledger,
+        deliverer: Deliverer,
+        context: ContextLoader | None = None,
+    ) -> None:
         self._planner = planner
         self._ledger = ledger
         self._deliverer = deliverer
+        self._context = context
 
     async def handle(self, records: Sequence[Record]) -> None:
         """Deliver everything a batch of events asks for (records in partition order)."""
@@ -105,14 +115,16 @@ class Notifier:
         events = prepared.events
         opening = [e for e in events if e.envelope.type not in CLOSING_EVENTS]
         closing = [e for e in events if e.envelope.type in CLOSING_EVENTS]
+        context = await self._load_context(events)
         # Claim the batch's pages first, so a close in the same batch finds them.
-        plans = {id(e): self._plan(e) for e in opening}
+        plans = {id(e): self._plan(e, context=context) for e in opening}
         claimed = [await self._claim(plans.values(), again)]
         if closing:
             await self._drop_held(closing)
             paged = await self._ledger.paged(e.envelope.subject or "" for e in closing)
             for e in closing:
-                plans[id(e)] = self._plan(e, paged.get(e.envelope.subject or "", []))
+                paged_here = paged.get(e.envelope.subject or "", [])
+                plans[id(e)] = self._plan(e, paged_here, context)
             claimed.append(await self._claim((plans[id(e)] for e in closing), again))
         owned: frozenset[Key] = frozenset().union(*(c[0] for c in claimed))
         blocked: frozenset[Key] = frozenset().union(*(c[1] for c in claimed))
@@ -123,11 +135,27 @@ class Notifier:
         """Send what a batch claimed and record the outcomes."""
         await self._deliverer.run(claimed.attempts, claimed.blocked)
 
-    def _plan(self, event: _Event, paged: Iterable[tuple[str, str]] = ()) -> Plan:
+    async def _load_context(self, events: Sequence[_Event]) -> StakeholderContext:
+        """Load the stakeholder context of a batch: one query per table (context_db.py)."""
+        summaries = [
+            e.payload.escalation  # type: ignore[attr-defined]
+            for e in events
+            if concerns_stakeholders(e.payload)
+        ]
+        if self._context is None or not summaries:
+            return EMPTY
+        return await self._context.load((s.id for s in summaries), (s.source for s in summaries))
+
+    def _plan(
+        self,
+        event: _Event,
+        paged: Iterable[tuple[str, str]] = (),
+        context: StakeholderContext = EMPTY,
+    ) -> Plan:
         """Plan one event; what it logs carries the event's ids (docs/operations.md)."""
         envelope = event.envelope
         with log_context(escalation_id=envelope.subject, event_id=envelope.id):
-            plan = self._planner.plan(envelope, event.payload, paged)
+            plan = self._planner.plan(envelope, event.payload, paged, context)
             for recipient, channel in plan.unavailable:
                 # An unknown person is a configuration error; a channel without an adapter
                 # (say, e-mail without an SMTP host) is a deployment choice.

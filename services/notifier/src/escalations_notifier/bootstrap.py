@@ -16,11 +16,13 @@ from escalations.kafka import make_consumer, make_producer
 from escalations.outages import Outages
 from escalations.reload import ConfigFile
 from escalations_notifier import metrics
+from escalations_notifier.addresses import Addresses
 from escalations_notifier.batch import Notifier
 from escalations_notifier.body import Links
 from escalations_notifier.breaker import Breakers
 from escalations_notifier.channels import build_channels
 from escalations_notifier.channels.http import HttpClients
+from escalations_notifier.context_db import ContextLoader
 from escalations_notifier.deliver import Deliverer, RetryPolicy
 from escalations_notifier.ledger import Ledger
 from escalations_notifier.plan import Planner
@@ -99,8 +101,13 @@ def build(settings: NotifierSettings, config: Config) -> Deps:
         settings.kafka_bootstrap_servers, settings.group_id, "notifier", EVENTS,
         group_instance_id=settings.instance,
     )  # fmt: skip
-    notifier = Notifier(planner, ledger, deliverer)
-    retrier = Retrier(ledger, deliverer, planner, settings.retry_poll_seconds, outages)
+    # Stakeholder context and addresses come from tables others write (docs/notifier.md).
+    context = ContextLoader(engine)
+    notifier = Notifier(planner, ledger, deliverer, context)
+    retrier = Retrier(
+        ledger, deliverer, planner, settings.retry_poll_seconds, outages,
+        Addresses(planner, context),
+    )  # fmt: skip
     return Deps(
         settings, engine, consumer, producer, http, notifier, retrier, ledger, config_file,
         deliverer, outages,

@@ -31,6 +31,7 @@ from escalations.kafka import CONTENT_TYPE
 from escalations.logs import log_context
 from escalations.outages import KAFKA, POSTGRES, Outages, retrying
 from escalations_notifier import metrics
+from escalations_notifier.addresses import no_address
 from escalations_notifier.breaker import Breakers, State
 from escalations_notifier.channels import Channel, DeliveryError, Message
 from escalations_notifier.ledger import DEAD_LETTERED, RETRYING, SENT, Key, Outcome
@@ -204,7 +205,7 @@ class Deliverer:
             error = (
                 f"no {message.channel} adapter is configured"
                 if channel is None
-                else f"no {message.channel} contact for {message.recipient} in the configuration"
+                else no_address(message.recipient, message.channel)
             )
             metrics.count(message.channel, "failed")
             return Outcome(message.key, DEAD_LETTERED, attempts, error)

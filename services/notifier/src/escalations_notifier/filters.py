@@ -93,6 +93,13 @@ def slack_link(url: object, label: object) -> str:
     return f"<{markup.slack_url(safe)}|{text}>" if safe else text
 
 
+def markdown_link(url: object, label: object) -> str:
+    """Return a Markdown ``[label](url)`` link, or the escaped label alone for a non-web URL."""
+    safe = markup.web_url(url)
+    text = markup.markdown(label)
+    return f"[{text}]({_md_url(safe)})" if safe else text
+
+
 def _more(marker: Callable[[str | None], str], view: str | None) -> Callable[[int], str]:
     return lambda count: (
         f"{ELLIPSIS} and {count} more" + (marker(view).removeprefix(f" {ELLIPSIS}") if view else "")
@@ -151,6 +158,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "data": data,
     "html": html,
     "slack_link": slack_link,
+    "markdown_link": markdown_link,
     "slack_refs": slack_refs,
     "markdown_refs": markdown_refs,
     "refs_list": refs_list,

@@ -1,4 +1,5 @@
-"""Who is notified of an event, through which channels: a pure function of event and config."""
+"""Who is notified of an event, through which channels: a pure function of event, config and
+the batch's stakeholder context (stakeholders.py plans the people beyond the responders)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from escalations.core.escalation import Tier
 from escalations.core.quiet import quiet_hours_end
 from escalations_notifier.body import Audience, Links, build_body
 from escalations_notifier.channels import Message
+from escalations_notifier.context import EMPTY, StakeholderContext
+from escalations_notifier.stake_ids import parse_rule
+from escalations_notifier.stakeholders import plan_stakeholders
 
 # Channels that open something the recipient must close: told when it is acked/resolved.
 CLOSABLE = ("pagerduty", "webhook")
@@ -98,15 +102,34 @@ class Planner:
         envelope: Envelope,
         payload: BaseModel,
         paged: Iterable[tuple[str, str]] = (),
+        context: StakeholderContext = EMPTY,
     ) -> Plan:
-        """Return the messages for one event; ``paged`` lists (recipient, channel) already paged."""
+        """Return the messages for one event; ``paged`` lists (recipient, channel) already paged.
+
+        Responders first, then stakeholders (``context``: docs/notifications.md,
+        "Stakeholders"), who never get a second message on a key or address planned already.
+        """
+        result = self._responders(envelope, payload, paged)
+        planned = [*result.messages, *(h.message for h in result.held)]
+        extra = plan_stakeholders(
+            envelope, payload, self._config, context, self._available, self._links, planned
+        )
+        result.messages.extend(extra.messages)
+        result.unavailable.extend(extra.unavailable)
+        return result
+
+    def _responders(
+        self, envelope: Envelope, payload: BaseModel, paged: Iterable[tuple[str, str]]
+    ) -> Plan:
+        """Return the messages of the people who act on the event, and the team's chat."""
         summary: EscalationSummary | None = getattr(payload, "escalation", None)
         if summary is None:
             return Plan()
         result = Plan()
         if isinstance(payload, EscalationAcknowledged | EscalationResolved):
             for recipient, channel in paged:
-                if channel in CLOSABLE:
+                # Stakeholder ids (``sub:``, ``source:``...) opened nothing to close.
+                if channel in CLOSABLE and ":" not in recipient:
                     self._add(result, envelope, payload, recipient, channel, quiet=False)
             return result
         for recipient in recipients(payload, self._config):
@@ -195,10 +218,20 @@ class Planner:
 
     def address(self, recipient: str, channel: str) -> str | None:
         """Return where a recipient is reached on a channel now (for retries and replays)."""
+        rule = parse_rule(recipient)
         if recipient.startswith(TEAM_PREFIX):
             team = self._config.teams_by_id.get(recipient.removeprefix(TEAM_PREFIX))
             value = getattr(team.chat, channel, None) if team else None
+        elif rule is not None:
+            value = self._rule_address(*rule, channel)
         else:
             person = self._config.people_by_id.get(recipient)
             value = getattr(person.contacts, channel, None) if person else None
         return None if value is None else str(value)
+
+    def _rule_address(self, name: str, index: int, channel: str) -> str | None:
+        """Return the address of a rule's ``index``-th recipient, if it still is on ``channel``."""
+        for rule in self._config.stakeholders.subscriptions:
+            if rule.name == name and index < len(rule.to) and rule.to[index].kind == channel:
+                return rule.to[index].target
+        return None

@@ -17,6 +17,7 @@ import time
 from escalations.db.held import DATABASE_ERRORS
 from escalations.outages import POSTGRES, Backoff, Outages, pause
 from escalations_notifier import metrics
+from escalations_notifier.addresses import Addresses
 from escalations_notifier.channels import Message
 from escalations_notifier.deliver import Attempt, Deliverer
 from escalations_notifier.ledger import Ledger, Stored
@@ -39,10 +40,12 @@ class Retrier:
         planner: Planner,
         poll_seconds: float,
         outages: Outages | None = None,
+        addresses: Addresses | None = None,
     ) -> None:
         self._ledger = ledger
         self._deliverer = deliverer
-        self._planner = planner
+        # Stakeholder recipients are looked up in Postgres too (addresses.py).
+        self._addresses = addresses or Addresses(planner)
         self._poll = poll_seconds
         self._outages = outages or Outages()
         self._woken: set[str] = set()
@@ -60,10 +63,11 @@ class Retrier:
             await self._ledger.wake(channels)
             self._woken.difference_update(channels)
         rows = await self._ledger.lease_due(BATCH)
-        # An empty address (contact removed from the configuration) is parked by run().
-        address = self._planner.address
+        # An empty address (contact removed from the configuration, subscription or callback
+        # removed) is parked by run().
+        found = await self._addresses.lookup((row.key[1], row.key[2]) for row in rows)
         attempts = [
-            Attempt(_message(row, address(row.key[1], row.key[2]) or ""), row.attempts)
+            Attempt(_message(row, found.get((row.key[1], row.key[2])) or ""), row.attempts)
             for row in rows
         ]
         if attempts:

@@ -29,6 +29,11 @@ class Message:
     redelivery: bool = False
 
     @property
+    def template(self) -> str:
+        """Return the template to render: the body's ``template``, else the event type."""
+        return str(self.body.get("template") or self.event_type)
+
+    @property
     def key(self) -> tuple[str, str, str]:
         """Return the ledger key: (event id, recipient, channel)."""
         return (self.event_id, self.recipient, self.channel)

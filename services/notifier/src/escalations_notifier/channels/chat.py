@@ -38,7 +38,7 @@ class ChatWebhookChannel:
         """
 
         def build(room: int) -> bytes:
-            body = self._templates.render_json(self.name, message.event_type, message.body, room)
+            body = self._templates.render_json(self.name, message.template, message.body, room)
             return orjson.dumps(body)
 
         if self.max_bytes is None:

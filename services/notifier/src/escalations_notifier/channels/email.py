@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -25,6 +26,11 @@ class SmtpConfig:
     sender: str
     timeout: float
     ca_file: str | None = None
+
+
+# What a Message-ID's left part keeps of a recipient id: stakeholder ids such as
+# ``source:<name>`` carry a colon, which would end the header's value (docs/notifications.md).
+_NOT_ATEXT = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def _retryable(exc: aiosmtplib.SMTPException) -> bool:
@@ -59,14 +65,15 @@ class EmailChannel:
 
     def compose(self, message: Message) -> EmailMessage:
         """Return the e-mail for a message."""
-        parts = self._templates.render_email(message.event_type, message.body)
+        parts = self._templates.render_email(message.template, message.body)
         mail = EmailMessage()
         mail["From"] = self._config.sender
         mail["To"] = message.address
         mail["Subject"] = parts.subject
         mail["Date"] = format_datetime(message.event_time)
         # Stable per delivery, so a resend after a crash threads as the same message.
-        mail["Message-ID"] = f"<{message.event_id}.{message.recipient}@escalations.invalid>"
+        local = _NOT_ATEXT.sub("-", message.recipient)
+        mail["Message-ID"] = f"<{message.event_id}.{local}@escalations.invalid>"
         mail["X-Escalation-Id"] = message.escalation_id
         mail["X-Escalation-Event-Id"] = message.event_id
         mail["Auto-Submitted"] = "auto-generated"

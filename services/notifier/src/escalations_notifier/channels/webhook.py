@@ -33,7 +33,7 @@ class WebhookChannel:
 
     def render(self, message: Message) -> bytes:
         """Return the exact request body: the message data plus a one-line summary."""
-        summary = self._templates.render_text("webhook", message.event_type, message.body)
+        summary = self._templates.render_text("webhook", message.template, message.body)
         return orjson.dumps({**message.body, "summary": summary})
 
     async def send(self, message: Message) -> None:
