@@ -143,7 +143,11 @@ def test_resolve_closes_and_cannot_repeat() -> None:
 
 
 def test_reassign_hands_over_and_announces_previous_owner() -> None:
-    """Reassigning to a known person changes the owner and names the previous one."""
+    """Reassigning changes the owner and names the previous one and who handed it over.
+
+    ``reassigned_by`` tells a first owner given by a lead (no previous owner) from the
+    assignment on arrival: only the latter tells the requester "received".
+    """
     row = _assigned()
     cmd = ReassignRequested(
         escalation_id="e-1", by="aoife", to="ciaran", reason="Irish speaker", source="legal",
@@ -152,7 +156,7 @@ def test_reassign_hands_over_and_announces_previous_owner() -> None:
     outcome = on_reassign(row, cmd, FakeDecider(), NOW)
     event = outcome.events[0]
     assert isinstance(event, EscalationAssigned)
-    assert (event.owner, event.previous_owner) == ("ciaran", "aoife")
+    assert (event.owner, event.previous_owner, event.reassigned_by) == ("ciaran", "aoife", "aoife")
     assert row.owner == "ciaran"
 
 

@@ -124,6 +124,7 @@ def on_received(
         "owner": decision.owner,
         "team": decision.team,
         "previous_owner": None,
+        "reassigned_by": None,
     }
     return Outcome(row, changes, [Payload(EscalationAssigned, assigned)])
 
@@ -238,6 +239,7 @@ def on_reassign(
         owner=cmd.to,
         team=row.team or "",
         previous_owner=previous_owner,
+        reassigned_by=cmd.by,
     )
     return Outcome(
         row, [Change("reassigned", cmd.by, previous, Status.ASSIGNED, reason)], [assigned]
