@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -19,6 +20,7 @@ import orjson
 import pytest
 
 from devstack.ports import free_ports
+from devstack.run import LEGAL_CALLBACK
 from tests.e2e.conftest import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -113,11 +115,26 @@ def _stop(proc: subprocess.Popen[str]) -> int:
     return proc.wait(timeout=60)
 
 
-def _delivered(store: Path, esc_id: str) -> bool:
-    return store.exists() and any(
-        orjson.loads(line)["payload"]["escalation"]["id"] == esc_id
-        for line in store.read_bytes().splitlines()
+def _entries(store: Path) -> list[dict[str, Any]]:
+    return (
+        [orjson.loads(line) for line in store.read_bytes().splitlines()] if store.exists() else []
     )
+
+
+def _delivered(store: Path, esc_id: str) -> bool:
+    """Return whether a responder's notification about ``esc_id`` reached the inbox."""
+    return any(
+        entry["payload"].get("escalation", {}).get("id") == esc_id for entry in _entries(store)
+    )
+
+
+def _told_requester(store: Path, esc_id: str) -> list[str]:
+    """Return the types the legal source's status callback received about ``esc_id``."""
+    return [
+        entry["payload"]["type"]
+        for entry in _entries(store)
+        if entry["person"] == LEGAL_CALLBACK and entry["payload"].get("escalation_id") == esc_id
+    ]
 
 
 def _post(intake: int, key: str, title: str) -> str:
@@ -167,6 +184,10 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
         store = tmp_path / ".run" / "inbox.jsonl"
         wait_for(lambda: _delivered(store, esc_id), timeout=15,
                  what="the notification in the demo inbox")  # fmt: skip
+        # The legal source registered a status callback: it hears the order was received.
+        wait_for(lambda: _told_requester(store, esc_id) == ["escalation.received"], timeout=15,
+                 what="the legal source's status callback")  # fmt: skip
+        assert f"'{LEGAL_CALLBACK}'" in text
         servers = _descendants_named(proc.pid, {"java", "postgres"})
         assert servers, "make run started Kafka and Postgres as its children"
     finally:

@@ -31,10 +31,12 @@ from escalations.db.engine import make_engine, make_sessions
 from escalations.db.migrate import upgrade
 from escalations.settings import DEMO_CONFIG
 from escalations_intake.auth import Scope, new_key, store_key
+from escalations_intake.db import source_callbacks
 from escalations_intake.identity.local import LINK_TTL, issue_links, link
 
 RUN_DIR = Path(".run")
 DEMO_INBOX_PORT = 8083  # where the shipped demo config sends every webhook
+LEGAL_CALLBACK = "legal-status"  # the inbox name of the legal source's status callback
 DEMO_SOURCES = (
     ("legal", SourceKind.LEGAL, frozenset(Scope)),
     ("moderation-tool", SourceKind.INTERNAL_TOOL, frozenset({Scope.WRITE, Scope.READ})),
@@ -42,7 +44,7 @@ DEMO_SOURCES = (
 )
 
 
-async def _demo_keys(database_url: str) -> dict[str, str]:
+async def _demo_keys(database_url: str, inbox_port: int) -> dict[str, str]:
     engine = make_engine(database_url, pool_size=1)
     try:
         keys = {}
@@ -53,6 +55,9 @@ async def _demo_keys(database_url: str) -> dict[str, str]:
                 description="demo key created by make run",
             )  # fmt: skip
             keys[source] = key
+        # The legal source hears back on its own status callback (docs/stakeholders.md).
+        callback = f"http://127.0.0.1:{inbox_port}/inbox/{LEGAL_CALLBACK}"
+        await source_callbacks.put(make_sessions(engine), "legal", callback, None, "make-run")
         return keys
     finally:
         await engine.dispose()
@@ -99,7 +104,8 @@ def _banner(
         f"  Intake health:          {base}/readyz",
         f"  Router health/metrics:  http://127.0.0.1:{ports.router}/readyz  /metrics",
         f"  Notifier health/metrics http://127.0.0.1:{ports.notifier}/readyz  /metrics",
-        f"  Notifications land in:  http://127.0.0.1:{ports.inbox}/  (and {store})",
+        f"  Notifications land in:  http://127.0.0.1:{ports.inbox}/  (and {store});"
+        f" the legal source's status callback as '{LEGAL_CALLBACK}'",
         f"  Configuration:          {config}",
         f"  Kafka / Postgres:       {kafka}  {database}",
         "",
@@ -179,7 +185,7 @@ def main() -> int:
         stack = start_stack(topics=TOPICS, durable=True)
         upgrade(str(stack.database_url))
         admin_key = os.environ.get("ESCALATIONS_BOOTSTRAP_KEY") or new_key()
-        keys = asyncio.run(_demo_keys(str(stack.database_url)))
+        keys = asyncio.run(_demo_keys(str(stack.database_url), ports.inbox))
         config = os.environ.get("ESCALATIONS_CONFIG") or _demo_config(ports.inbox)
         # Local sign-in needs no provider; the intake refuses it on a public address.
         local = os.environ.get("INTAKE_LOCAL_SIGN_IN", "true")
