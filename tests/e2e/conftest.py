@@ -34,6 +34,8 @@ class Live:
     notifier_url: str
     stack: Stack
     logs: Path
+    inbox_url: str = ""
+    """The demo inbox: ``{inbox_url}/inbox/<name>`` files a delivery under ``name``."""
 
     def client(self, key: str | None = None) -> httpx.Client:
         """Return an HTTP client for the intake, authenticated with ``key`` (default admin)."""
@@ -90,6 +92,7 @@ def live(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Liv
             f"http://127.0.0.1:{notifier}",
             stack,
             logs,
+            f"http://127.0.0.1:{inbox}",
         )
     finally:
         services.stop(procs)

@@ -115,7 +115,9 @@ def test_acknowledge_link_from_a_notification_acknowledges(live: Live) -> None:
     def link() -> str | None:
         for note in live.notifications():
             payload = note["payload"]
-            if payload["escalation"]["id"] == esc_id and payload["links"].get("acknowledge"):
+            if payload.get("escalation", {}).get("id") == esc_id and payload["links"].get(
+                "acknowledge"
+            ):
                 return str(payload["links"]["acknowledge"])
         return None
 

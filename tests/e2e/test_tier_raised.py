@@ -51,7 +51,7 @@ def test_a_repeat_that_raises_to_p0_reaches_the_owner_again(live: Live) -> None:
         return [
             n
             for n in live.notifications()
-            if n["payload"]["escalation"]["id"] == esc_id
+            if n["payload"].get("escalation", {}).get("id") == esc_id
             and n["payload"]["event"] == "escalation.tier_raised"
         ]
 

@@ -37,7 +37,9 @@ def _state(live: Live, esc_id: str) -> dict[str, Any] | None:
 
 
 def _notes_for(live: Live, esc_id: str) -> list[dict[str, Any]]:
-    return [n for n in live.notifications() if n["payload"]["escalation"]["id"] == esc_id]
+    return [
+        n for n in live.notifications() if n["payload"].get("escalation", {}).get("id") == esc_id
+    ]
 
 
 def test_posted_escalation_is_stored_assigned_and_delivered(live: Live) -> None:

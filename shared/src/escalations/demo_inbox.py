@@ -12,6 +12,7 @@ import argparse
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import uvicorn
@@ -21,6 +22,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from escalations.signing import HEADER, verify
+
+
+def _line(payload: dict[str, Any]) -> str:
+    """Return one line about a delivery: a responder's message, or a stakeholder's.
+
+    Responders' messages carry the escalation; requesters', subscribers', handoff packets
+    and digests carry a one-line ``summary`` instead (docs/notifications.md).
+    """
+    event = payload.get("type") or payload.get("event") or "?"
+    escalation = payload.get("escalation")
+    if isinstance(escalation, dict):
+        return f"{event} [{escalation.get('tier')}] {escalation.get('title')}"
+    return f"{event} {payload.get('summary') or payload.get('headline') or ''}".rstrip()
 
 
 def create_app(secret: bytes, store: Path) -> Starlette:
@@ -42,12 +56,7 @@ def create_app(secret: bytes, store: Path) -> Starlette:
         received.append(entry)
         with store.open("ab") as out:
             out.write(orjson.dumps(entry) + b"\n")
-        escalation = entry["payload"]["escalation"]
-        print(
-            f"inbox: {entry['person']} <- {entry['payload']['event']} "
-            f"[{escalation['tier']}] {escalation['title']}",
-            flush=True,
-        )
+        print(f"inbox: {entry['person']} <- {_line(entry['payload'])}", flush=True)
         return JSONResponse({"status": "received"}, status_code=202)
 
     async def listing(_: Request) -> Response:
