@@ -96,10 +96,10 @@ async def _events(pool: db.Pool, event_type: str) -> list[dict[str, Any]]:
     return found
 
 
-async def _note(pool: db.Pool, text: str, at: datetime) -> None:
+async def _note(pool: db.Pool, text: str, at: datetime, by: str = "bruno") -> None:
     await pool.execute(
         'INSERT INTO handoff_notes (id, team, "by", text, at) VALUES ($1, $2, $3, $4, $5)',
-        str(uuid.uuid4()), "rota", "bruno", text, at,
+        str(uuid.uuid4()), "rota", by, text, at,
     )  # fmt: skip
 
 
@@ -146,6 +146,37 @@ async def test_repeats_concurrent_jobs_and_a_restart_neither_duplicate_nor_skip(
     assert [HANDOFF, HANDOFF + timedelta(days=1)] == [
         datetime.fromisoformat(e["data"]["at"]) for e in events
     ]
+
+
+# Dublin's clocks go back at 02:00 IST on 25 October 2026 (01:00 UTC): 09:00 that day is
+# 09:00 UTC, the day before 08:00 UTC. Day 293 of the rotation (odd): aoife hands to bruno.
+DST_HANDOFF = datetime(2026, 10, 25, 9, tzinfo=UTC)
+
+
+async def test_the_dublin_october_handoff_goes_once_at_the_right_instant_across_a_crash(
+    pool: db.Pool, decider: CoreDecider
+) -> None:
+    """One packet, to bruno, at 09:00 UTC, with aoife's note; killed before, restarted after."""
+    await _job(pool, decider).handoffs(DST_HANDOFF - 2 * 60 * MINUTE)
+    # aoife's shift began at 08:00 UTC the day before (09:00 IST); her note is from it.
+    await _note(
+        pool, "NetzDG order waits for legal sign-off", DST_HANDOFF - 4 * 60 * MINUTE, "aoife"
+    )
+    await _note(pool, "from the shift before hers", DST_HANDOFF - 26 * 60 * MINUTE, "bruno")
+    # The job's process dies one minute before the instant, a new one comes back after it.
+    assert 0 == await _job(pool, decider).handoffs(DST_HANDOFF - MINUTE)
+    restarted = _job(pool, decider)
+    assert 1 == await restarted.handoffs(DST_HANDOFF + 20 * MINUTE)
+    assert 0 == await restarted.handoffs(DST_HANDOFF + 21 * MINUTE)
+    assert 0 == await _job(pool, decider).handoffs(DST_HANDOFF + 2 * 60 * MINUTE)
+    (event,) = await _events(pool, "shift.handoff")
+    data = event["data"]
+    assert (datetime.fromisoformat(data["at"]), data["outgoing"], data["incoming"]) == (
+        DST_HANDOFF, ["aoife"], ["bruno"],
+    )  # fmt: skip
+    assert ["NetzDG order waits for legal sign-off"] == [n["text"] for n in data["notes"]]
+    # bruno's shift ends at the next day's 09:00 GMT, a full 24 hours later.
+    assert DST_HANDOFF + timedelta(days=1) == datetime.fromisoformat(data["shift_end"])
 
 
 async def test_a_restart_looks_back_no_further_than_the_bound(
