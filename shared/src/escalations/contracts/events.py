@@ -203,8 +203,7 @@ class EscalationAssigned(BaseModel):
     owner: PersonId
     team: str
     previous_owner: str | None = None
-    # Who handed it over (a reassignment); None when the router assigned it on arrival, so
-    # a first assignment is ``previous_owner`` and ``reassigned_by`` both None.
+    # Who reassigned it; None when the router assigned it on arrival.
     reassigned_by: PersonId | None = None
 
 
