@@ -163,6 +163,7 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         ("DELETE", f"{t}/feeds/{{feed_id}}"): Recipe(204),
         ("GET", f"{t}/handoff-notes"): Recipe(200),
         ("POST", f"{t}/handoff-notes"): Recipe(201, {"text": "matrix"}),
+        ("GET", f"{t}/handoffs"): Recipe(200),
         ("GET", f"{p}/time-off"): Recipe(200),
         ("POST", f"{p}/time-off"): Recipe(202, _window(reason="matrix")),
         ("DELETE", f"{p}/time-off/{{time_off_id}}"): Recipe(202),

@@ -62,6 +62,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("DELETE", f"{_T}/feeds/{{feed_id}}", Action.SCHEDULES_WRITE, "team"),
     Endpoint("GET", f"{_T}/handoff-notes", Action.HANDOFF_NOTES, "team"),
     Endpoint("POST", f"{_T}/handoff-notes", Action.HANDOFF_NOTES, "team"),
+    Endpoint("GET", f"{_T}/handoffs", Action.HANDOFF_NOTES, "team"),
     Endpoint("GET", f"{_P}/time-off", Action.SCHEDULES_READ, "person"),
     Endpoint("POST", f"{_P}/time-off", Action.SCHEDULES_WRITE, "person"),
     Endpoint("DELETE", f"{_P}/time-off/{{time_off_id}}", Action.SCHEDULES_WRITE, "person"),

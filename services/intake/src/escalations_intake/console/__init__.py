@@ -12,6 +12,8 @@ from fastapi import APIRouter
 from escalations_intake.console import (
     actions,
     escalation,
+    followers,
+    handoffs,
     health,
     oncall,
     oncall_actions,
@@ -33,6 +35,8 @@ PAGES = (
     health.router,
     oncall.router,
     oncall_actions.router,
+    handoffs.router,
+    followers.router,
 )
 
 router = APIRouter(include_in_schema=False)

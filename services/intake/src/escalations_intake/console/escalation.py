@@ -2,12 +2,13 @@
 
 Everything the desk needs about one escalation: tier, score and every reason; deadlines
 with countdowns and the regulatory regime; team, owner and level; the matched routing rule
-and the assignment decision record; the history, updates; merged reports and linked re-fires; the
-notifier's deliveries; and the actions the person may do. Its content is the read API's
-(``views.to_view``), so a sensitive escalation stays hidden until the person posts the
-reveal form (``actions.reveal``), which shows it in that one answer only. An escalation the
-person may not see is the console's 404 page, as a missing one. ``static/escalation.js``
-fetches the live block every 3 s, so what the router applies appears without a reload
+and the assignment decision record; the history, updates; merged reports and linked
+re-fires; the notifier's deliveries; its followers (``followers``); and the actions the
+person may do. Its content is the read API's (``views.to_view``), so a sensitive
+escalation stays hidden until the person posts the reveal form (``actions.reveal``), which
+shows it in that one answer only. An escalation the person may not see is the console's
+404 page, as a missing one. ``static/escalation.js`` fetches the live block every 3 s, so
+what the router applies appears without a reload
 (docs/console.md, "Escalation page").
 """
 
@@ -33,6 +34,8 @@ from escalations_intake.console.escalation_view import (
     deliveries_view,
     page_view,
 )
+from escalations_intake.console.followers_data import followers_context
+from escalations_intake.console.followers_view import DONE as FOLLOWERS_DONE
 from escalations_intake.console.people import ConsolePerson, Person
 from escalations_intake.console.render import error_page, fragment, page, printable
 from escalations_intake.console.updates_view import AUDIENCES, may_post, updates_view
@@ -103,6 +106,7 @@ async def render_escalation(
     if isinstance(found, Refusal):
         return refused(request, found)
     context = await _context(person, sessions, found, revealed=revealed)
+    context.update(await followers_context(person, sessions, found.row))
     context.update(
         {
             "title": printable(context["esc"]["title"]),  # as the view shows it (redacted)
@@ -125,7 +129,7 @@ async def escalation(
     done: Done = None,
 ) -> HTMLResponse:
     """One escalation: priority, deadlines, routing, assignment, history, deliveries, actions."""
-    notice = DONE.get(done or "")
+    notice = DONE.get(done or "") or FOLLOWERS_DONE.get(done or "")
     return await render_escalation(request, person, sessions, escalation_id, notice=notice)
 
 

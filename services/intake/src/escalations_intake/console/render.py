@@ -22,6 +22,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 NAV = (
     ("queue", "Queue", "/console"),
     ("oncall", "On call", "/console/oncall"),
+    ("handoffs", "Handoffs", "/console/handoffs"),
     ("simulate", "Simulate", "/console/simulate"),
     ("health", "Health", "/console/health"),
 )

@@ -26,6 +26,7 @@ from escalations_intake.resources.calendars import router as calendar_router
 from escalations_intake.resources.escalations import router as escalations_router
 from escalations_intake.resources.feeds import router as feeds_router
 from escalations_intake.resources.handoff_notes import router as handoff_notes_router
+from escalations_intake.resources.handoffs import router as handoffs_router
 from escalations_intake.resources.oncall import router as oncall_router
 from escalations_intake.resources.reveal import router as reveal_router
 from escalations_intake.resources.schedule_manage import router as schedule_manage_router
@@ -117,6 +118,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         calendar_router,
         feeds_router,
         handoff_notes_router,
+        handoffs_router,
         simulate_router,
         alertmanager_router,
         pagerduty_router,

@@ -184,3 +184,33 @@ FIELD_DOCS["SimulationAnswer"] = {
 }
 # ``POST /v1/escalations/{id}/reveal`` answers the escalation's view, revealed.
 FIELD_DOCS["RevealedView"] = FIELD_DOCS["EscalationView"]
+# ``GET /v1/teams/{team}/handoffs`` answers the router's ``shift.handoff`` packets.
+FIELD_DOCS["ShiftHandoff"] = {
+    "handoff_id": "Handoff id (one per team and instant)",
+    "team": "The team whose on-call people changed",
+    "at": "When the handoff happened",
+    "outgoing": "Who handed over (person ids)",
+    "incoming": "Who took over (person ids)",
+    "shift_end": "When the incoming shift ends, if known within a week",
+    "open": "The team's open escalations, most urgent first",
+    "open_total": "How many escalations of the team were open",
+    "unacknowledged": "How many of them were not yet acknowledged",
+    "notes": "The handoff notes left since the previous handoff",
+}
+FIELD_DOCS["PacketItem"] = {
+    "id": "Escalation id",
+    "title": "Its title (a sensitive escalation's with URLs masked)",
+    "tier": "P0 (most urgent) to P4",
+    "status": "Its status at the handoff",
+    "owner": "Who owns it, or null",
+    "sensitive": "Whether it is sensitive (no description, URLs or content ids are sent)",
+    "created_at": "When it was received",
+    "deadlines": "Its clocks",
+    "due_in_shift": "The earliest deadline that falls in the incoming shift, or null",
+}
+FIELD_DOCS["HandoffNote"] = {
+    "id": "Note id",
+    "by": "Who left it",
+    "text": "The note, as written (plain text)",
+    "at": "When it was left",
+}

@@ -73,7 +73,7 @@ class Notes(BaseModel):
     notes: list[Note] = Field(description="Notes left since `since`, newest first")
 
 
-def _known_team(config: Config, team: str) -> None:
+def known_team(config: Config, team: str) -> None:
     """Raise 404 for a team the configuration lacks, suggesting a close one."""
     if team not in config.teams_by_id:
         hint = suggest(team, config.teams_by_id)
@@ -107,7 +107,7 @@ async def leave_note(
     """
     if principal.person is None:
         raise Problem(403, "Forbidden", ONLY_PEOPLE)
-    _known_team(config, team)
+    known_team(config, team)
     row = await store.add(sessions, team, principal.person, body.text)
     detail = {"note": row.id, "by": row.by}
     await audit(request, principal, "team.handoff_note", "team", team, detail)
@@ -134,7 +134,7 @@ async def read_notes(
     """The team's notes since `since`, newest first. For the people on the team's schedule,
     its leads and admins; a key needs `escalations:read`.
     """
-    _known_team(config, team)
+    known_team(config, team)
     start = since if since is not None else datetime.now(UTC) - SHOWN_BY_DEFAULT
     rows = await store.recent(sessions, team, start, limit)
     return Notes(team=team, notes=[_view(row) for row in rows])
