@@ -20,7 +20,14 @@ from escalations_notifier.context import (
     request_of,
 )
 
-REQUESTS = text("SELECT id, request FROM escalations WHERE id = ANY(CAST(:ids AS text[]))")
+# Only the request's parts planning reads (``context.request_of``), not its description or
+# content references, which can be large.
+REQUESTS = text("""
+SELECT id, jsonb_build_object(
+  'external_id', request->'external_id', 'regulatory', request->'regulatory',
+  'signals', request->'signals', 'reporter', request->'reporter')
+FROM escalations WHERE id = ANY(CAST(:ids AS text[]))
+""")
 SUBSCRIPTIONS = text("""
 SELECT id, escalation_id, kind, target FROM escalation_subscriptions
 WHERE escalation_id = ANY(CAST(:ids AS text[])) AND removed_at IS NULL
