@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 
 class SubscriptionRow(SQLModel, table=True):
-    """One subscription: ``kind`` is person, email, slack, teams or webhook; ``target`` its value."""
+    """One subscription: ``kind`` (person, email, slack, teams, webhook) and its ``target``."""
 
     __tablename__ = "escalation_subscriptions"
     __table_args__ = (Index("ix_escalation_subscriptions_escalation", "escalation_id"),)

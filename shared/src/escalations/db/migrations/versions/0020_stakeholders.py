@@ -1,4 +1,4 @@
-"""escalation_subscriptions, source_callbacks, handoff_notes: what the intake keeps for stakeholders.
+"""escalation_subscriptions, source_callbacks, handoff_notes: what the intake keeps for others.
 
 Subscriptions are read per escalation by the notifier (index on the escalation); handoff
 notes per team since an instant by the router's handoff packets (index on team and instant).
