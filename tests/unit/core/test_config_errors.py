@@ -280,7 +280,7 @@ def test_missing_and_unknown_sections() -> None:
         parse_config({"people": [], "teem": []})
     assert [
         "teem: unknown section (did you mean 'teams'?); allowed: access, overrides, people, "
-        "priority, routing, teams, time_off, wellbeing",
+        "priority, routing, stakeholders, teams, time_off, wellbeing",
         "teams: required section is missing",
         "routing: required section is missing",
     ] == [str(issue) for issue in caught.value.issues]
