@@ -130,6 +130,7 @@ class Claimed:
 
     first: int
     attempts: list[int]
+    stakeholders: bool = False
 
 
 @dataclass
@@ -153,7 +154,15 @@ class FakeNotifier:
         self.log.append(f"claimed {prepared.first}")
         return Claimed(prepared.first, list(range(prepared.size)))
 
+    async def claim_stakeholders(
+        self, prepared: Prepared, responders: Claimed, again: bool = False
+    ) -> Claimed:
+        """Claim nothing more: these tests are about the responders' claims and sends."""
+        return Claimed(prepared.first, [], stakeholders=True)
+
     async def deliver(self, claimed: Claimed) -> None:
+        if claimed.stakeholders:
+            return
         await self.send_gates.setdefault(claimed.first, asyncio.Event()).wait()
         self.log.append(f"sent {claimed.first}")
 

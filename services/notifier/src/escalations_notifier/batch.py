@@ -74,10 +74,15 @@ class Prepared:
 
 @dataclass(frozen=True)
 class ClaimedBatch:
-    """A claimed batch: the messages to send, and those queued behind older ones."""
+    """A claimed batch: the messages to send, and those queued behind older ones.
+
+    ``plans``: the responders' plan of each event (by position in the batch), which the
+    stakeholder messages claimed after them must not repeat.
+    """
 
     attempts: list[Attempt]
     blocked: frozenset[Key]
+    plans: tuple[Plan, ...] = ()
 
 
 class Notifier:
@@ -97,7 +102,10 @@ class Notifier:
 
     async def handle(self, records: Sequence[Record]) -> None:
         """Deliver everything a batch of events asks for (records in partition order)."""
-        await self.deliver(await self.claim(self.prepare(records)))
+        prepared = self.prepare(records)
+        claimed = await self.claim(prepared)
+        await self.deliver(claimed)
+        await self.deliver(await self.claim_stakeholders(prepared, claimed))
 
     def prepare(self, records: Sequence[Record]) -> Prepared:
         """Decode a batch (records in partition order); skip what cannot be decoded."""
@@ -108,27 +116,45 @@ class Notifier:
         return Prepared(events, frozenset(escalations))
 
     async def claim(self, prepared: Prepared, again: bool = False) -> ClaimedBatch:
-        """Plan a batch and write its ledger rows; return what this process must send.
+        """Plan a batch's responder messages and write their ledger rows; return what to send.
 
-        ``again``: an earlier try failed with an unknown outcome (see ``Ledger.claim``).
+        Stakeholders come after, in ``claim_stakeholders``: their look-ups never delay a page
+        (docs/notifier.md, "Stakeholder context"). ``again``: an earlier try failed with an
+        unknown outcome (see ``Ledger.claim``).
         """
         events = prepared.events
         opening = [e for e in events if e.envelope.type not in CLOSING_EVENTS]
         closing = [e for e in events if e.envelope.type in CLOSING_EVENTS]
-        context = await self._load_context(events)
         # Claim the batch's pages first, so a close in the same batch finds them.
-        plans = {id(e): self._plan(e, context=context) for e in opening}
+        plans = {id(e): self._plan(e) for e in opening}
         claimed = [await self._claim(plans.values(), again)]
         if closing:
             await self._drop_held(closing)
             paged = await self._ledger.paged(e.envelope.subject or "" for e in closing)
             for e in closing:
-                paged_here = paged.get(e.envelope.subject or "", [])
-                plans[id(e)] = self._plan(e, paged_here, context)
+                plans[id(e)] = self._plan(e, paged.get(e.envelope.subject or "", []))
             claimed.append(await self._claim((plans[id(e)] for e in closing), again))
         owned: frozenset[Key] = frozenset().union(*(c[0] for c in claimed))
         blocked: frozenset[Key] = frozenset().union(*(c[1] for c in claimed))
         attempts = [Attempt(m) for e in events for m in plans[id(e)].messages if m.key in owned]
+        return ClaimedBatch(attempts, blocked, tuple(plans[id(e)] for e in events))
+
+    async def claim_stakeholders(
+        self, prepared: Prepared, responders: ClaimedBatch, again: bool = False
+    ) -> ClaimedBatch:
+        """Plan and claim the batch's stakeholder messages, after its responders' ones.
+
+        Requesters, subscribers, team notes, reminders, handoff packets and digests; the
+        context they need is read once for the batch (``context_db``).
+        """
+        events = prepared.events
+        context = await self._load_context(events)
+        plans = [
+            self._stakeholders(e, context, responders.plans[i] if responders.plans else None)
+            for i, e in enumerate(events)
+        ]
+        owned, blocked = await self._claim(plans, again)
+        attempts = [Attempt(m) for p in plans for m in p.messages if m.key in owned]
         return ClaimedBatch(attempts, blocked)
 
     async def deliver(self, claimed: ClaimedBatch) -> None:
@@ -146,22 +172,19 @@ class Notifier:
             return EMPTY
         return await self._context.load((s.id for s in summaries), (s.source for s in summaries))
 
-    def _plan(
-        self,
-        event: _Event,
-        paged: Iterable[tuple[str, str]] = (),
-        context: StakeholderContext = EMPTY,
-    ) -> Plan:
-        """Plan one event; what it logs carries the event's ids (docs/operations.md)."""
+    def _plan(self, event: _Event, paged: Iterable[tuple[str, str]] = ()) -> Plan:
+        """Plan one event's responders; what it logs carries the event's ids."""
         envelope = event.envelope
         with log_context(escalation_id=envelope.subject, event_id=envelope.id):
-            plan = self._planner.plan(envelope, event.payload, paged, context)
-            for recipient, channel in plan.unavailable:
-                # An unknown person is a configuration error; a channel without an adapter
-                # (say, e-mail without an SMTP host) is a deployment choice.
-                level = logging.WARNING if channel == "unknown person" else logging.INFO
-                log.log(level, "cannot notify %s via %s", recipient, channel)
-        return plan
+            return _logged(self._planner.responders(envelope, event.payload, paged))
+
+    def _stakeholders(
+        self, event: _Event, context: StakeholderContext, responders: Plan | None
+    ) -> Plan:
+        """Plan one event's stakeholders; what it logs carries the event's ids."""
+        envelope = event.envelope
+        with log_context(escalation_id=envelope.subject, event_id=envelope.id):
+            return _logged(self._planner.stakeholders(envelope, event.payload, context, responders))
 
     async def _claim(
         self, plans: Iterable[Plan], again: bool
@@ -188,3 +211,13 @@ class Notifier:
             reasons.setdefault(e.envelope.subject or "", no_longer_needed(e))
         for _, _, channel in await self._ledger.drop_held(reasons):
             metrics.count(channel, "not_needed")
+
+
+def _logged(plan: Plan) -> Plan:
+    """Log the planned channels that cannot be used (docs/operations.md); return the plan."""
+    for recipient, channel in plan.unavailable:
+        # An unknown person is a configuration error; a channel without an adapter (say,
+        # e-mail without an SMTP host) is a deployment choice.
+        level = logging.WARNING if channel == "unknown person" else logging.INFO
+        log.log(level, "cannot notify %s via %s", recipient, channel)
+    return plan

@@ -23,7 +23,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -103,13 +103,12 @@ class Flow:
         await asyncio.gather(*(b.task for b in self._batches), return_exceptions=True)
         self.check()
 
-    async def _claim(self, prepared: Prepared) -> ClaimedBatch:
+    async def _claim(self, claim: Callable[[bool], Awaitable[ClaimedBatch]]) -> ClaimedBatch:
         """Claim a batch, retrying database errors with backoff until it succeeds or stops."""
         backoff, again = Backoff(), False
         while True:
             try:
-                claim = self._notifier.claim
-                result = await (claim(prepared, again=True) if again else claim(prepared))
+                result = await claim(again)
             except DATABASE_ERRORS as exc:
                 self._outages.failed(POSTGRES, "claim", exc)
                 if self._stop.is_set():
@@ -121,10 +120,26 @@ class Flow:
             return result
 
     async def _run(self, prepared: Prepared, entry: _Batch) -> None:
-        claimed = await self._claim(prepared)
-        entry.claimed.set_result(None)
+        notifier = self._notifier
+        claimed = await self._claim(
+            lambda again: (
+                notifier.claim(prepared, again=True) if again else notifier.claim(prepared)
+            )
+        )
         entry.sending = len(claimed.attempts)
-        await self._notifier.deliver(claimed)
+        # Pages go out while the batch's stakeholder messages are planned and claimed; the
+        # batch counts as claimed (its offsets may be committed) once both are.
+        paging = asyncio.create_task(notifier.deliver(claimed), name="paging")
+        try:
+            more = await self._claim(
+                lambda again: notifier.claim_stakeholders(prepared, claimed, again=again)
+            )
+        except BaseException:
+            await asyncio.gather(paging, return_exceptions=True)
+            raise
+        entry.claimed.set_result(None)
+        entry.sending += len(more.attempts)
+        await asyncio.gather(paging, notifier.deliver(more))
         entry.sending = 0
 
     def _blockers(self, escalations: frozenset[str]) -> list[asyncio.Future[None]]:

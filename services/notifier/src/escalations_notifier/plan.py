@@ -55,6 +55,10 @@ class Plan:
     held: list[Held] = field(default_factory=list)
     unavailable: list[tuple[str, str]] = field(default_factory=list)
 
+    def planned(self) -> list[Message]:
+        """Return every message planned, sent now or held."""
+        return [*self.messages, *(h.message for h in self.held)]
+
 
 def _unique(people: Iterable[str | None]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in people if p))
@@ -109,17 +113,28 @@ class Planner:
         Responders first, then stakeholders (``context``: docs/notifications.md,
         "Stakeholders"), who never get a second message on a key or address planned already.
         """
-        result = self._responders(envelope, payload, paged)
-        planned = [*result.messages, *(h.message for h in result.held)]
-        extra = plan_stakeholders(
-            envelope, payload, self._config, context, self._available, self._links, planned
-        )
+        result = self.responders(envelope, payload, paged)
+        extra = self.stakeholders(envelope, payload, context, result)
         result.messages.extend(extra.messages)
         result.unavailable.extend(extra.unavailable)
         return result
 
-    def _responders(
-        self, envelope: Envelope, payload: BaseModel, paged: Iterable[tuple[str, str]]
+    def stakeholders(
+        self,
+        envelope: Envelope,
+        payload: BaseModel,
+        context: StakeholderContext,
+        responders: Plan | None = None,
+    ) -> Plan:
+        """Return the stakeholder messages of one event, none repeating a responder's."""
+        planned = [] if responders is None else responders.planned()
+        extra = plan_stakeholders(
+            envelope, payload, self._config, context, self._available, self._links, planned
+        )
+        return Plan(list(extra.messages), [], list(extra.unavailable))
+
+    def responders(
+        self, envelope: Envelope, payload: BaseModel, paged: Iterable[tuple[str, str]] = ()
     ) -> Plan:
         """Return the messages of the people who act on the event, and the team's chat."""
         summary: EscalationSummary | None = getattr(payload, "escalation", None)
