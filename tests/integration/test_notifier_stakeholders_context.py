@@ -12,6 +12,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from escalations.db.held import HeldConnection
 from escalations_notifier.addresses import Addresses
 from escalations_notifier.breaker import Breakers
 from escalations_notifier.channels import Message
@@ -73,11 +74,26 @@ def counting(engine: AsyncEngine) -> list[str]:
     return statements
 
 
-async def test_a_batch_context_takes_one_query_per_table(engine: AsyncEngine) -> None:
-    """Requests, live subscriptions and callbacks of a batch: three statements."""
+async def test_a_batch_context_takes_one_round_trip(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests, live subscriptions and callbacks of a batch: one statement, held connection."""
     statements = counting(engine)
-    found = await ContextLoader(engine).load([E1, E2, E1, "unknown"], ["desk-src", "nobody"])
-    assert 3 == len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+    held: list[str] = []
+    fetch = HeldConnection.fetch
+
+    async def counted(self: HeldConnection, sql: str, *args: object) -> list[Any]:
+        held.append(sql)
+        return await fetch(self, sql, *args)
+
+    monkeypatch.setattr(HeldConnection, "fetch", counted)
+    loader = ContextLoader(engine)
+    try:
+        found = await loader.load([E1, E2, E1, "unknown"], ["desk-src", "nobody"])
+    finally:
+        await loader.close()
+    assert 1 == len(held)
+    assert [] == [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert found.request(E1) == Request(external_id="X1", reference="R1",
                                         reporter_contact="r@example.net",
                                         signals=frozenset({"press_inquiry"}))  # fmt: skip

@@ -74,6 +74,7 @@ async def run(settings: NotifierSettings, config: Config) -> None:
         await deps.producer.stop()
         await deps.http.aclose()
         await deps.ledger.close()
+        await deps.context.close()
         await deps.engine.dispose()
         log.info("notifier stopped")
 

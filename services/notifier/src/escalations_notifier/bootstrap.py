@@ -46,6 +46,7 @@ class Deps:
     config: ConfigFile
     deliverer: Deliverer
     outages: Outages
+    context: ContextLoader
 
     async def check_postgres(self) -> None:
         """Raise unless Postgres answers a query."""
@@ -110,5 +111,5 @@ def build(settings: NotifierSettings, config: Config) -> Deps:
     )  # fmt: skip
     return Deps(
         settings, engine, consumer, producer, http, notifier, retrier, ledger, config_file,
-        deliverer, outages,
+        deliverer, outages, context,
     )  # fmt: skip
