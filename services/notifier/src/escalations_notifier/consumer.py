@@ -6,7 +6,9 @@ beside the claims still running, unless it shares an escalation with one of them
 of one escalation are therefore claimed one after another, in partition order, so the
 ledger's stream-order check (a message waits behind an older unfinished one of its stream)
 and the closing events' look-up of open pages see every earlier batch. Each claimed batch is
-then sent while the loop goes on fetching.
+then sent while the loop goes on fetching. A batch is claimed in two steps: its
+responders' messages, which go out at once and free the claim slot, then its
+stakeholders' (docs/notifier.md, "Stakeholder context"); it counts as claimed once both are.
 
 Offsets are committed up to the last batch before which every batch is claimed: from the
 claim on the ledger holds a batch (a crash leaves its rows to the retry loop), and a batch
@@ -48,6 +50,9 @@ class _Batch:
     """One batch from fetch to delivered."""
 
     escalations: frozenset[str]
+    # Its responders' messages are claimed: a batch it must follow may be claimed now.
+    paged: asyncio.Future[None]
+    # Its stakeholders' too: its offsets may be committed.
     claimed: asyncio.Future[None]
     task: asyncio.Task[None] = field(init=False)
     sending: int = 0
@@ -78,7 +83,8 @@ class Flow:
         while wake := self._blockers(prepared.escalations):
             await asyncio.wait(wake, return_when=asyncio.FIRST_COMPLETED)
             self.check()
-        entry = _Batch(prepared.escalations, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        entry = _Batch(prepared.escalations, loop.create_future(), loop.create_future())
         entry.task = asyncio.create_task(self._run(prepared, entry), name="batch")
         self._batches.add(entry)
         for tp, records in batch.items():
@@ -126,6 +132,7 @@ class Flow:
                 notifier.claim(prepared, again=True) if again else notifier.claim(prepared)
             )
         )
+        entry.paged.set_result(None)
         entry.sending = len(claimed.attempts)
         # Pages go out while the batch's stakeholder messages are planned and claimed; the
         # batch counts as claimed (its offsets may be committed) once both are.
@@ -144,13 +151,13 @@ class Flow:
 
     def _blockers(self, escalations: frozenset[str]) -> list[asyncio.Future[None]]:
         """Return what to wait for: claims of the same escalations, a claim slot, the budget."""
-        claiming = [b for b in self._batches if not b.claimed.done()]
+        claiming = [b for b in self._batches if not b.paged.done()]
         first = [b for b in claiming if b.escalations & escalations]
         if not first and len(claiming) >= self._claims:
             first = claiming
         if first:
             # A batch whose claim fails never reports claimed: wake at its end too.
-            return [b.claimed for b in first] + [b.task for b in first]
+            return [b.paged for b in first] + [b.task for b in first]
         if sum(b.sending for b in self._batches) >= self._budget:
             return [b.task for b in self._batches if b.sending]
         return []
