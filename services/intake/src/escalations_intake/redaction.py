@@ -9,23 +9,17 @@ text of the request, or in the history's reasons, reads ``[url]`` instead
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-# What stands in for a URL. Shorter than the shortest URL the pattern finds (``www.x``,
-# ``a://b``: five characters), so a redacted text never outgrows the limits it was
-# validated against, and never turns blank.
-URL_MARK = "[url]"
-# Any scheme (bounded, so a long run of letters and dots cannot make the search quadratic)
-# or a bare ``www.``; the rest of the URL is everything up to the next white space, as the
-# notifier removes URLs from the titles of sensitive messages.
-_URL = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]{0,31}://|www\.)\S+")
+from escalations.core.urls import URL_MARK, mask_urls
+
+__all__ = ["URL_MARK", "redact_reason", "redact_request", "without_urls"]
 
 
 def without_urls(text: str) -> str:
-    """Return ``text`` with every URL in it replaced by ``[url]``."""
-    return _URL.sub(URL_MARK, text)
+    """Return ``text`` with every URL in it replaced by ``[url]`` (``escalations.core.urls``)."""
+    return mask_urls(text)
 
 
 def redact_request(request: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ No template gets what a body does not carry: redaction happens here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, overload
@@ -18,10 +17,9 @@ from escalations.contracts.envelope import Envelope
 from escalations.contracts.events import EscalationSummary
 from escalations.core.config_types import zone
 from escalations.core.sensitivity import SENSITIVE_POLICY_AREAS
+from escalations.core.urls import mask_urls
 from escalations_notifier.body import Links, deadline
 
-_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
-URL_MASK = "[url]"
 # Lines per section: a packet or digest longer than this says how many more there are.
 LINES_MAX = 20
 Fact = tuple[str, str]
@@ -38,7 +36,7 @@ def mask(text: str) -> str: ...
 def mask(text: None) -> None: ...
 def mask(text: str | None) -> str | None:
     """Return the text with every URL replaced by ``[url]``."""
-    return None if text is None else _URL.sub(URL_MASK, text)
+    return None if text is None else mask_urls(text)
 
 
 def local(at: datetime | None, timezone: str = "UTC") -> str | None:

@@ -22,10 +22,10 @@ from starlette.responses import Response
 
 from escalations.core.access import Action
 from escalations_intake.auth.access_rules import Refusal
-from escalations_intake.console.escalation import path_of, refused, render_escalation
+from escalations_intake.console.escalation import refused
 from escalations_intake.console.escalation_data import load_row, refusal_on
 from escalations_intake.console.forms import FormError, field, form_fields
-from escalations_intake.console.page_forms import after
+from escalations_intake.console.page_forms import answer
 from escalations_intake.console.people import ConsolePerson, Person
 from escalations_intake.db import Sessions
 from escalations_intake.db import subscriptions as store
@@ -59,17 +59,7 @@ async def _post(
         refusal = Refusal(400 if exc.name == "form" else 422, str(exc))
     except Problem as exc:
         refusal = Refusal(exc.status, exc.detail)
-    if refusal is not None:
-        return await render_escalation(
-            request,
-            person,
-            sessions,
-            escalation_id,
-            error=refusal.detail,
-            status=refusal.status,
-            form=fields,
-        )
-    return after(path_of(escalation_id), done)
+    return await answer(request, person, sessions, escalation_id, refusal, fields, done)
 
 
 async def _subscribe(

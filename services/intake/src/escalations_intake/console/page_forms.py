@@ -71,6 +71,19 @@ async def post_from_page(
         refusal = Refusal(422, str(exc))
     except Problem as exc:
         refusal = Refusal(exc.status, exc.detail)
+    return await answer(request, person, sessions, escalation_id, refusal, fields, done)
+
+
+async def answer(
+    request: Request,
+    person: ConsolePerson,
+    sessions: Sessions,
+    escalation_id: str,
+    refusal: Refusal | None,
+    fields: Mapping[str, str],
+    done: str,
+) -> Response:
+    """Return the page again with the refusal and what was typed, or the 303 back to it."""
     if refusal is not None:
         return await render_escalation(
             request,
