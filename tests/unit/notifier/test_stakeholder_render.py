@@ -17,6 +17,7 @@ from escalations_notifier.channels.slack import SlackChannel
 from escalations_notifier.channels.teams import MAX_BYTES, TeamsChannel
 from escalations_notifier.clip import utf16_units
 from escalations_notifier.context import Subscription
+from escalations_notifier.stake_body import mask
 
 from .fixtures import event
 from .stakeholder_data import (
@@ -170,3 +171,10 @@ def test_the_requester_callback_carries_type_and_escalation_id() -> None:
     body = orjson.loads(rendered(samples()[("requester", "webhook")]))
     assert ("escalation.received", True) == (body["type"], bool(body["escalation_id"]))
     assert body["summary"].startswith("We received your report")
+
+
+def test_every_url_scheme_is_masked_like_the_intake_masks_it() -> None:
+    """Not only http: any scheme and a bare www. read [url] (escalations.core.urls)."""
+    text = "see https://a.example/x, tg://resolve?d=1, ftp://f.example and www.b.example"
+    assert mask(text) == "see [url] [url] [url] and [url]"
+    assert mask(None) is None
