@@ -52,7 +52,7 @@ SUBSCRIPTION_EXAMPLES: dict[str, Example] = {
     "address": Example(summary="An e-mail address", value={"email": "comms@example.com"}),
     "slack": Example(
         summary="A Slack channel (its URL is shown as its origin only)",
-        value={"slack": "https://hooks.slack.com/services/T000/B000/XXXX"},
+        value={"slack": "https://hooks.slack.com/services/T0EXAMPLE/B0EXAMPLE/comms-desk"},
     ),
 }
 CALLBACK_EXAMPLES: dict[str, Example] = {

@@ -81,7 +81,7 @@ class SubscriptionBody(BaseModel):
     slack: UrlField = Field(
         None,
         description="A Slack incoming-webhook URL (a credential)",
-        examples=["https://hooks.slack.com/services/T000/B000/XXXX"],
+        examples=["https://hooks.slack.com/services/T0EXAMPLE/B0EXAMPLE/comms-desk"],
     )
     teams: UrlField = Field(
         None,
